@@ -1,0 +1,20 @@
+/* commands: the list of every mallard command, one line each. */
+#include "cli/cli.h"
+
+#include <string.h>
+
+extern const cli_command cmd_help;
+
+const cli_command *const cli_commands[] = {
+    &cmd_help,
+    NULL,
+};
+
+const cli_command *cli_find_command(const char *name)
+{
+    for (const cli_command *const *c = cli_commands; *c; c++) {
+        if (strcmp((*c)->name, name) == 0)
+            return *c;
+    }
+    return NULL;
+}

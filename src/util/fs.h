@@ -1,0 +1,28 @@
+/* fs: files and paths, with errors that name the path. */
+#ifndef MALLARD_UTIL_FS_H
+#define MALLARD_UTIL_FS_H
+
+#include "util/arena.h"
+#include "util/error.h"
+#include "util/strbuf.h"
+
+#include <stdbool.h>
+
+/* Appends the whole file to out. */
+bool fs_read_file(const char *path, strbuf *out, mlerr *err);
+bool fs_exists(const char *path);
+bool fs_is_dir(const char *path);
+bool fs_is_file(const char *path);
+/* mkdir -p; mode 0777 before umask. */
+bool fs_mkdir_p(const char *path, mlerr *err);
+/* dir + "/" + name, or name alone when it is absolute or dir is empty. */
+char *fs_join(arena *a, const char *dir, const char *name);
+/* The directory part of path ("." when there is none). */
+char *fs_dirname(arena *a, const char *path);
+/* An absolute, normalised form of path (it need not exist). */
+char *fs_absolute(arena *a, const char *path);
+/* Writes data to path through a temporary file and rename(2), so readers
+ * see the old file or the new one, never half of either. */
+bool fs_write_atomic(const char *path, const void *data, size_t len, mlerr *err);
+
+#endif

@@ -1,0 +1,59 @@
+# lib.sh: shared helpers for the numbered shell tests (after git's t/test-lib.sh).
+#
+# Each tNNNN-*.sh sources this, then calls `check "description" command...`
+# for each assertion.  A test script gets a fresh scratch directory in
+# $SCRATCH (removed on success), and ends with `finish`, which prints
+# "N passed, N failed" and sets the exit code.
+set -u
+: "${MALLARD:?run through ctest, or set MALLARD to the mallard binary}"
+: "${MALLARD_BIN_DIR:=$(dirname "$MALLARD")}"
+: "${MALLARD_SOURCE_DIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${MALLARD_TEST_TMP:=${TMPDIR:-/tmp}}"
+mkdir -p "$MALLARD_TEST_TMP"
+SCRATCH=$(mktemp -d "$MALLARD_TEST_TMP/$(basename "$0" .sh).XXXXXX")
+export NO_COLOR=1
+unset MALLARD_PROJECT_DIR MALLARD_PROFILES_DIR MALLARD_TARGET MALLARD_LOG_LEVEL DBT_PROFILES_DIR
+passed=0
+failed=0
+
+# check DESCRIPTION CMD...: CMD must succeed.
+check() {
+  local what=$1
+  shift
+  if "$@"; then
+    passed=$((passed + 1))
+    echo "ok - $what"
+  else
+    failed=$((failed + 1))
+    echo "FAIL - $what"
+  fi
+}
+
+# run_mallard: runs $MALLARD with arguments, capturing stdout+stderr in
+# $SCRATCH/out and the exit code in $rc.
+run_mallard() {
+  set +e
+  "$MALLARD" "$@" >"$SCRATCH/out" 2>&1
+  rc=$?
+  set -e
+  return 0
+}
+
+# out_has TEXT: the last run's output contains TEXT (a fixed string).
+out_has() {
+  grep -qF -- "$1" "$SCRATCH/out" || { echo "--- output was:"; cat "$SCRATCH/out"; echo "---"; return 1; }
+}
+
+rc_is() {
+  [ "$rc" -eq "$1" ] || { echo "exit code $rc, expected $1"; cat "$SCRATCH/out"; return 1; }
+}
+
+finish() {
+  echo "$passed passed, $failed failed"
+  if [ "$failed" -eq 0 ]; then
+    rm -rf "$SCRATCH"
+    exit 0
+  fi
+  echo "scratch kept in $SCRATCH"
+  exit 1
+}
