@@ -130,6 +130,9 @@ const jv_class *jv_object_class(jv v);
 bool jv_truthy(jv v);
 /* Python's ==, across int/float/bool as Python compares them. */
 bool jv_equal(jv a, jv b);
+/* Python's ordering for sort, min, max and <: *out is <0, 0 or >0.  False
+ * when Python would raise TypeError ('<' between 'str' and 'int'). */
+bool jv_compare(jv a, jv b, int *out);
 /* Appends Python's str(v): 'None', 'True', "['a', 1]", "{'k': 'v'}", ... */
 void jv_to_str(jv v, strbuf *out);
 /* Appends Python's repr(v) (strings quoted as Python quotes them). */
