@@ -82,7 +82,7 @@ TEST(transaction_conflict)
     db *d;
     mlerr err = MLERR_INIT;
     CHECK(db_open(&o, &d, &err));
-    db_conn *a, *b;
+    db_conn *a = NULL, *b = NULL;
     CHECK(db_connect(d, &a, &err) && db_connect(d, &b, &err));
     db_error e = {0};
     CHECK(db_exec(a, "CREATE TABLE t AS SELECT 1 AS x", NULL, &e));
