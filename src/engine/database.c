@@ -139,7 +139,14 @@ static void lock_timeout_error(const char *path, const lock_holder *h, const db_
                   "(--lock-timeout 0)",
                   path, strbuf_str(&who));
     strbuf_release(&who);
-    if (h->pid > 0)
+    const char *exe_name = h->exe ? strrchr(h->exe, '/') : NULL;
+    exe_name = exe_name ? exe_name + 1 : h->exe;
+    if (h->pid > 0 && exe_name && strcmp(exe_name, "mallard") == 0)
+        mlerr_hint(err,
+                   "PID %ld is another Mallard process: run this job through it rather than "
+                   "starting a second one, or stop it (kill %ld) if it should not be running",
+                   h->pid, h->pid);
+    else if (h->pid > 0)
         mlerr_hint(err,
                    "DuckDB lets one process write a database file. Stop that process if it "
                    "should not be running (kill %ld), or run this job through the Mallard "
@@ -232,6 +239,8 @@ static bool open_waiting(db *d, const db_options *opts, mlerr *err)
         }
         lock_holder_release(&holder);
         lock_holder_from_message(&holder, msg);
+        if (holder.pid == 0)
+            lock_describe_pid(&holder, lock_find_holder(d->key), NULL);
         duckdb_free(msg);
         msg = NULL;
 
@@ -368,11 +377,47 @@ static void registry_remove(db *gone)
     }
 }
 
+/* The file's one name: symlinks and "a/../b" spellings of one file must
+ * find the same entry, or DuckDB would open it twice in this process. */
+static const char *registry_key(arena *a, const char *path)
+{
+    const char *abs = fs_absolute(a, path);
+    char *real = realpath(abs, NULL);
+    if (!real) {
+        char *dir = realpath(fs_dirname(a, abs), NULL);
+        const char *base = strrchr(abs, '/');
+        if (dir && base)
+            real = xasprintf("%s%s", strcmp(dir, "/") == 0 ? "" : dir, base);
+        free(dir);
+    }
+    if (!real)
+        return abs;
+    const char *key = arena_strdup(a, real);
+    free(real);
+    return key;
+}
+
+static bool supported_path(const db_options *opts, mlerr *err)
+{
+    const char *p = opts->path;
+    if (strncmp(p, "md:", 3) == 0 || strncmp(p, "motherduck:", 11) == 0 || strstr(p, "://")) {
+        mlerr_set(err, EXIT_SETUP,
+                  "not supported yet: database path '%s' (MotherDuck and remote databases); "
+                  "Mallard runs on a local DuckDB file or :memory:",
+                  p);
+        hint_profile(err, opts);
+        return false;
+    }
+    return true;
+}
+
 bool db_open(const db_options *opts, db **out, mlerr *err)
 {
     *out = NULL;
     arena a = ARENA_INIT;
-    const char *key = is_memory_path(opts->path) ? ":memory:" : fs_absolute(&a, opts->path);
+    if (!is_memory_path(opts->path) && !supported_path(opts, err))
+        return false;
+    const char *key = is_memory_path(opts->path) ? ":memory:" : registry_key(&a, opts->path);
 
     pthread_mutex_lock(&registry_lock);
     db *d;

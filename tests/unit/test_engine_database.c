@@ -124,6 +124,17 @@ TEST(registry_shares_one_handle_per_file)
     free(v);
     db_disconnect(c);
 
+    /* And through a symlink to its directory. */
+    char link[600];
+    snprintf(link, sizeof(link), "%s/link", scratch);
+    CHECK(symlink(scratch, link) == 0);
+    snprintf(other, sizeof(other), "%s/link/shared.duckdb", scratch);
+    db *d3;
+    CHECK(db_open(&o2, &d3, &err));
+    CHECK(d3 == d1);
+    CHECK(db_refcount(d1) == 3);
+    db_close(d3);
+
     db_close(d2);
     CHECK(db_refcount(d1) == 1);
     db_close(d1);
@@ -226,6 +237,15 @@ TEST(open_failures_say_what_to_do)
     CHECK(!db_open(&not_db, &d, &err));
     CHECK(err.exit_code == EXIT_SETUP);
     CHECK_CONTAINS(mlerr_message(&err), "text.duckdb is not a DuckDB database file");
+    mlerr_clear(&err);
+
+    db_options remote = {.path = "md:my_db"};
+    CHECK(!db_open(&remote, &d, &err));
+    CHECK_CONTAINS(mlerr_message(&err), "not supported yet: database path 'md:my_db'");
+    mlerr_clear(&err);
+    db_options s3 = {.path = "s3://bucket/x.duckdb"};
+    CHECK(!db_open(&s3, &d, &err));
+    CHECK_CONTAINS(mlerr_message(&err), "not supported yet");
     mlerr_clear(&err);
 
     db_options is_dir = {.path = scratch};
