@@ -58,7 +58,10 @@ start=$(date +%s.%N)
 run_mallard debug --lock-timeout 1
 elapsed=$(elapsed_since "$start")
 check "exit 2 while another process holds the lock" rc_is 2
-check "it waited the timeout and gave up within about 2 s (took $elapsed s)" between "$elapsed" 0.9 2.5
+# "About 2 s": the wait is 1 s; start-up and the last try add a little (more
+# on a loaded machine, hence the margin).
+check "it waited the timeout and gave up within about 2 s (took $elapsed s)" between "$elapsed" 0.9 3
+waited_one=$elapsed
 check "the holder's PID is named" out_has "PID $holder_pid"
 check "the holder's command line is named" out_has "command line: $holder_cmd"
 check "the holder's executable and user are named" out_has "($MALLARD_BIN_DIR/lock_holder, user $(id -un))"
@@ -72,8 +75,11 @@ check "the lock check names the holder too" out_has "Lock holder [FAIL another p
 start=$(date +%s.%N)
 run_mallard debug --lock-timeout 0
 elapsed=$(elapsed_since "$start")
-check "--lock-timeout 0: exit 2 at once (took $elapsed s)" \
-  eval "rc_is 2 && out_has 'not waiting (--lock-timeout 0)' && between $elapsed 0 1.5"
+check "--lock-timeout 0: exit 2 without waiting" \
+  eval "rc_is 2 && out_has 'not waiting (--lock-timeout 0)' && ! grep -qF 'waiting up to' '$SCRATCH/out'"
+check "--lock-timeout 0 is clearly quicker than 1 (took $elapsed s, against $waited_one s)" \
+  awk -v a="$elapsed" -v b="$waited_one" 'BEGIN { exit !(a < b - 0.5) }'
+
 
 # MALLARD_LOCK_TIMEOUT does the same as the flag.
 MALLARD_LOCK_TIMEOUT=0 run_mallard debug
