@@ -344,7 +344,14 @@ static int run_debug(cli_globals *g, int argc, const char **argv)
     mlerr err = MLERR_INIT;
     if (!cli_setup_project(g, &a, &p, &err)) {
         log_info("Configuration:");
-        if (p.project.path) {
+        /* Set-up reads the .env files first; their errors start "PATH/.env:". */
+        const char *msg = mlerr_message(&err);
+        const char *colon = strchr(msg, ':');
+        bool dotenv_failed = colon && colon - msg >= 5 && strncmp(colon - 5, "/.env", 5) == 0;
+        if (dotenv_failed) {
+            log_info("  .env file [%sFAIL invalid%s]", log_color_code(COLOR_RED),
+                     log_color_code(COLOR_RESET));
+        } else if (p.project.name && *p.project.name) {
             log_info("  dbt_project.yml file [OK found and valid]");
             log_info("  profiles.yml file [%sFAIL not found or invalid%s]",
                      log_color_code(COLOR_RED), log_color_code(COLOR_RESET));

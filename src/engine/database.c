@@ -20,6 +20,11 @@ struct db {
     char *key; /* absolute path, or ":memory:" */
     duckdb_database raw;
     bool read_only;
+    /* The file's identity, so a hard link to an open file finds its entry
+     * too.  Guarded by registry_lock; has_id is false until the file exists. */
+    bool has_id;
+    dev_t dev;
+    ino_t ino;
     /* Guarded by registry_lock: */
     bool opening; /* the first opener is still opening (maybe waiting for a lock) */
     int refcount;
@@ -358,10 +363,25 @@ static bool load_extensions(db *d, const db_options *opts, mlerr *err)
     return ok;
 }
 
-static db *registry_find(const char *key)
+typedef struct file_id {
+    bool has_id;
+    dev_t dev;
+    ino_t ino;
+} file_id;
+
+static file_id file_id_of(const char *path)
+{
+    struct stat st;
+    if (strcmp(path, ":memory:") == 0 || stat(path, &st) != 0)
+        return (file_id){0};
+    return (file_id){.has_id = true, .dev = st.st_dev, .ino = st.st_ino};
+}
+
+static db *registry_find(const char *key, file_id id)
 {
     for (db *d = registry; d; d = d->next) {
-        if (strcmp(d->key, key) == 0)
+        if (strcmp(d->key, key) == 0 ||
+            (id.has_id && d->has_id && d->dev == id.dev && d->ino == id.ino))
             return d;
     }
     return NULL;
@@ -421,7 +441,8 @@ bool db_open(const db_options *opts, db **out, mlerr *err)
 
     pthread_mutex_lock(&registry_lock);
     db *d;
-    while ((d = registry_find(key)) && d->opening)
+    file_id id = file_id_of(key);
+    while ((d = registry_find(key, id)) && d->opening)
         pthread_cond_wait(&registry_changed, &registry_lock);
     if (d) {
         if (d->read_only && !opts->read_only) {
@@ -442,6 +463,9 @@ bool db_open(const db_options *opts, db **out, mlerr *err)
     d = xcalloc(1, sizeof(*d));
     d->key = xstrdup(key);
     d->opening = true;
+    d->has_id = id.has_id;
+    d->dev = id.dev;
+    d->ino = id.ino;
     d->refcount = 1;
     d->next = registry;
     registry = d;
@@ -456,8 +480,12 @@ bool db_open(const db_options *opts, db **out, mlerr *err)
         ok = false;
     }
 
+    file_id created = ok && !id.has_id ? file_id_of(d->key) : id;
     pthread_mutex_lock(&registry_lock);
     d->opening = false;
+    d->has_id = created.has_id;
+    d->dev = created.dev;
+    d->ino = created.ino;
     if (!ok)
         registry_remove(d);
     pthread_cond_broadcast(&registry_changed);

@@ -76,6 +76,18 @@ run_mallard debug
 check "an extension that is not installed: exit 2, says why" \
   eval "rc_is 2 && out_has \"extension 'spatial' is not installed\" && out_has 'network'"
 
+# Set-up failures say which file failed, then exit 2.
+run_mallard debug --project-dir "$SCRATCH/nowhere"
+check "no project: the dbt_project.yml check fails (exit 2)" \
+  eval "rc_is 2 && out_has 'dbt_project.yml file [FAIL'"
+run_mallard debug --target nope
+check "bad target: the project is OK, the profiles.yml check fails (exit 2)" \
+  eval "rc_is 2 && out_has 'dbt_project.yml file [OK found and valid]' && out_has 'profiles.yml file [FAIL'"
+printf 'LEDGER_DB\n' >.env
+run_mallard debug
+check "bad .env: the .env check fails (exit 2)" eval "rc_is 2 && out_has '.env file [FAIL invalid]'"
+rm .env
+
 run_mallard debug extra-word
 check "debug takes no arguments (exit 2)" eval "rc_is 2 && out_has \"unexpected argument 'extra-word'\""
 

@@ -125,14 +125,21 @@ TEST(registry_shares_one_handle_per_file)
     db_disconnect(c);
 
     /* And through a symlink to its directory. */
-    char link[600];
-    snprintf(link, sizeof(link), "%s/link", scratch);
-    CHECK(symlink(scratch, link) == 0);
+    char dir_link[600];
+    snprintf(dir_link, sizeof(dir_link), "%s/link", scratch);
+    CHECK(symlink(scratch, dir_link) == 0);
     snprintf(other, sizeof(other), "%s/link/shared.duckdb", scratch);
     db *d3;
     CHECK(db_open(&o2, &d3, &err));
     CHECK(d3 == d1);
     CHECK(db_refcount(d1) == 3);
+    db_close(d3);
+
+    /* And through a hard link. */
+    snprintf(other, sizeof(other), "%s/hardlink.duckdb", scratch);
+    CHECK(link(scratch_path("shared.duckdb"), other) == 0);
+    CHECK(db_open(&o2, &d3, &err));
+    CHECK(d3 == d1);
     db_close(d3);
 
     db_close(d2);
@@ -296,6 +303,43 @@ TEST(read_only_open)
     db_close(d);
 }
 
+typedef struct opener {
+    const char *path;
+    db *got;
+} opener;
+
+static void *open_it(void *arg)
+{
+    opener *o = arg;
+    db_options opts = {.path = o->path, .threads = 1};
+    mlerr err = MLERR_INIT;
+    if (!db_open(&opts, &o->got, &err))
+        o->got = NULL;
+    mlerr_clear(&err);
+    return NULL;
+}
+
+TEST(concurrent_opens_share_one_handle)
+{
+    enum {
+        N = 6
+    };
+    opener o[N];
+    pthread_t t[N];
+    for (int i = 0; i < N; i++) {
+        o[i] = (opener){.path = scratch_path("race.duckdb")};
+        pthread_create(&t[i], NULL, open_it, &o[i]);
+    }
+    for (int i = 0; i < N; i++)
+        pthread_join(t[i], NULL);
+    for (int i = 0; i < N; i++)
+        CHECK(o[i].got && o[i].got == o[0].got);
+    if (o[0].got)
+        CHECK(db_refcount(o[0].got) == N);
+    for (int i = 0; i < N; i++)
+        db_close(o[i].got);
+}
+
 /* --- threads ---------------------------------------------------------------- */
 
 typedef struct worker {
@@ -447,6 +491,7 @@ int main(void)
     RUN(extensions);
     RUN(open_failures_say_what_to_do);
     RUN(read_only_open);
+    RUN(concurrent_opens_share_one_handle);
     RUN(one_connection_per_thread);
     RUN(interrupt_from_another_thread);
     int rc = CHECK_DONE();
