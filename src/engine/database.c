@@ -264,18 +264,20 @@ static bool open_waiting(db *d, const db_options *opts, mlerr *err)
                 break;
         }
 
-        double delay = lock_backoff_next(&backoff, lock_now());
-        if (delay < 0) {
-            lock_timeout_error(d->key, &holder, opts, lock_now() - backoff.start, err);
-            break;
-        }
-        if (!logged) {
+        /* Said at the first conflict, even when that first attempt alone
+         * used up the timeout (a slow open on a loaded machine). */
+        if (!logged && opts->lock_timeout > 0) {
             strbuf who = STRBUF_INIT;
             lock_holder_describe(&holder, &who);
             log_warn("Database %s is locked by %s; waiting up to %g s for it (--lock-timeout)",
                      d->key, strbuf_str(&who), opts->lock_timeout);
             strbuf_release(&who);
             logged = true;
+        }
+        double delay = lock_backoff_next(&backoff, lock_now());
+        if (delay < 0) {
+            lock_timeout_error(d->key, &holder, opts, lock_now() - backoff.start, err);
+            break;
         }
         lock_sleep(delay);
     }
