@@ -180,6 +180,17 @@ bool cron_parse(const char *text, cron_expr *out, mlerr *err)
                         "@yearly, @annually and @midnight");
         return false;
     }
+    int nfields = 0;
+    for (const char *q = expr; *q; q++)
+        if (!isspace((unsigned char)*q) && (q == expr || isspace((unsigned char)q[-1])))
+            nfields++;
+    if (nfields != 5) {
+        mlerr_set(err, EXIT_SETUP,
+                  "bad cron expression '%s': expected 5 fields (minute hour day-of-month month "
+                  "day-of-week), got %d%s",
+                  text, nfields, nfields == 6 ? "; a seconds field is not supported" : "");
+        return false;
+    }
     uint64_t bits[5] = {0};
     bool star[5] = {false};
     int field = 0;
@@ -192,13 +203,6 @@ bool cron_parse(const char *text, cron_expr *out, mlerr *err)
         const char *end = p;
         while (*end && !isspace((unsigned char)*end))
             end++;
-        if (field >= 5) {
-            mlerr_set(err, EXIT_SETUP,
-                      "bad cron expression '%s': expected 5 fields (minute hour day-of-month "
-                      "month day-of-week); a seconds field is not supported",
-                      text);
-            return false;
-        }
         const char *item = p;
         for (const char *q = p; q <= end; q++) {
             if (q == end || *q == ',') {
@@ -210,13 +214,6 @@ bool cron_parse(const char *text, cron_expr *out, mlerr *err)
         }
         field++;
         p = end;
-    }
-    if (field != 5) {
-        mlerr_set(err, EXIT_SETUP,
-                  "bad cron expression '%s': expected 5 fields (minute hour day-of-month month "
-                  "day-of-week), got %d",
-                  text, field);
-        return false;
     }
     for (int f = 0; f < 5; f++)
         if (star[f] || popcount64(bits[f]) == fields[f].count) {
