@@ -3,9 +3,11 @@
 
 #include <string.h>
 
+extern const cli_command cmd_dags;
 extern const cli_command cmd_help;
 
 const cli_command *const cli_commands[] = {
+    &cmd_dags,
     &cmd_help,
     NULL,
 };
