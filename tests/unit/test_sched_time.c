@@ -116,7 +116,7 @@ TEST(cron_matches_croniter)
     CHECK_STR(iso(next_of("@weekly", "2025-01-01T00:00:00Z")), "2025-01-05T00:00:00+00:00");
     cron_expr c;
     mlerr err = MLERR_INIT;
-    int64_t t;
+    int64_t t = 0;
     CHECK(cron_parse("0 0 29 2 *", &c, &err) && cron_prev(&c, at("2025-01-01T00:00:00Z"), &t));
     CHECK_STR(iso(t), "2024-02-29T00:00:00+00:00");
     check_cron_error("0 0 * *", "expected 5 fields");
