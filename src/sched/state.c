@@ -869,6 +869,69 @@ bool state_tries_list(state_store *st, arena *a, const char *dag_id, const char 
     return ok;
 }
 
+bool state_clear_tasks(state_store *st, const char *dag_id, const char *run_id,
+                       const char *const *task_ids, size_t n, int retries, int *cleared, mlerr *err)
+{
+    pthread_mutex_lock(&st->lock);
+    int count = 0;
+    bool ok = st_begin(st, err), unknown = false;
+    for (size_t i = 0; ok && !unknown && i < n; i++) {
+        sqlite3_stmt *stmt = st_prepare(st,
+                                        "UPDATE task_instances SET state = 'none',"
+                                        " max_tries = try_number + ?4, end_date = NULL,"
+                                        " next_retry_at = NULL"
+                                        " WHERE dag_id = ?1 AND run_id = ?2 AND task_id = ?3"
+                                        " AND state != 'running'",
+                                        err);
+        if (!stmt) {
+            ok = false;
+            break;
+        }
+        bind_text(stmt, 1, dag_id);
+        bind_text(stmt, 2, run_id);
+        bind_text(stmt, 3, task_ids[i]);
+        sqlite3_bind_int(stmt, 4, retries);
+        int changes = 0;
+        ok = st_step_done(st, stmt, &changes, err);
+        count += changes;
+        if (ok && changes == 0) {
+            /* Running (left alone) or not there at all? */
+            stmt = st_prepare(st,
+                              "SELECT 1 FROM task_instances WHERE dag_id = ?1 AND run_id = ?2"
+                              " AND task_id = ?3",
+                              err);
+            if (!stmt) {
+                ok = false;
+                break;
+            }
+            bind_text(stmt, 1, dag_id);
+            bind_text(stmt, 2, run_id);
+            bind_text(stmt, 3, task_ids[i]);
+            unknown = sqlite3_step(stmt) != SQLITE_ROW;
+            sqlite3_finalize(stmt);
+            if (unknown)
+                unknown_ti(err, dag_id, run_id, task_ids[i]);
+        }
+    }
+    sqlite3_stmt *stmt;
+    if (ok && !unknown && count > 0 &&
+        (stmt = st_prepare(st,
+                           "UPDATE dag_runs SET state = 'queued', end_date = NULL"
+                           " WHERE dag_id = ?1 AND run_id = ?2",
+                           err))) {
+        bind_text(stmt, 1, dag_id);
+        bind_text(stmt, 2, run_id);
+        ok = st_step_done(st, stmt, NULL, err);
+    }
+    ok = ok && !unknown && st_commit(st, err);
+    if (!ok)
+        st_rollback(st);
+    pthread_mutex_unlock(&st->lock);
+    if (cleared)
+        *cleared = ok ? count : 0;
+    return ok;
+}
+
 bool state_recover_orphans(state_store *st, double now, int *to_retry, int *to_failed, mlerr *err)
 {
     pthread_mutex_lock(&st->lock);

@@ -130,6 +130,15 @@ bool state_ti_end_try(state_store *st, const char *dag_id, const char *run_id, c
 bool state_tries_list(state_store *st, arena *a, const char *dag_id, const char *run_id,
                       task_try **out, size_t *n, mlerr *err);
 
+/* Airflow's clear: the named task instances go back to state none with
+ * their retries renewed (max_tries = try_number + retries), and the run to
+ * queued, so the scheduler runs them again.  A running task instance is left
+ * alone (Airflow would mark it restarting; the scheduler owns it).  Unknown
+ * task ids are an error and nothing changes.  *cleared (optional) counts. */
+bool state_clear_tasks(state_store *st, const char *dag_id, const char *run_id,
+                       const char *const *task_ids, size_t n, int retries, int *cleared,
+                       mlerr *err);
+
 /* Crash recovery, as Airflow's heartbeat timeout: every task instance left
  * running (call this only while holding the instance lock, when no live
  * scheduler can own one) goes to up_for_retry if it has tries left, else to

@@ -201,7 +201,23 @@ TEST(tries_and_crash_recovery)
     CHECK(state_recover_orphans(st, 200, &to_retry, &to_failed, &err));
     CHECK(to_retry == 0 && to_failed == 0);
 
-    CHECK(state_ti_set_state(st, "d2", r.run_id, "model_b_run", TI_NONE, &err)); /* clear */
+    /* Clearing renews the retries and requeues the run. */
+    CHECK(state_run_set_state(st, "d2", r.run_id, DAGRUN_FAILED, 300, &err));
+    const char *clear[] = {"model_b_run", "model_c_run"};
+    int cleared = -1;
+    CHECK(state_clear_tasks(st, "d2", r.run_id, clear, 2, 1, &cleared, &err) && cleared == 2);
+    CHECK(state_tis_list(st, &a, "d2", r.run_id, &tis, &n, &err) && n == 3);
+    b = find_ti(tis, n, "model_b_run");
+    CHECK(b && b->state == TI_NONE && b->try_number == 2 && b->max_tries == 3);
+    dag_run after;
+    bool found;
+    CHECK(state_run_get(st, &a, "d2", r.run_id, &after, &found, &err) && found);
+    CHECK(after.state == DAGRUN_QUEUED && after.end_date == 0);
+    const char *bogus[] = {"model_b_run", "nope"};
+    CHECK(!state_clear_tasks(st, "d2", r.run_id, bogus, 2, 1, &cleared, &err));
+    CHECK_CONTAINS(mlerr_message(&err), "unknown task 'nope'");
+    mlerr_clear(&err);
+    CHECK(state_ti_set_state(st, "d2", r.run_id, "model_b_run", TI_NONE, &err));
     CHECK(!state_ti_set_state(st, "d2", r.run_id, "nope", TI_NONE, &err));
     CHECK_CONTAINS(mlerr_message(&err), "unknown task 'nope'");
     mlerr_clear(&err);
