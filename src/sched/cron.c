@@ -215,6 +215,13 @@ bool cron_parse(const char *text, cron_expr *out, mlerr *err)
         field++;
         p = end;
     }
+    /* croniter keeps a `*` item beside the listed numbers ("*,5" expands to
+     * ['*', 5]), and Airflow's every-hour test compares that list with ['*'];
+     * so a `*` mixed with numbers only counts as "every hour" when the
+     * union has exactly 24 entries, as croniter then collapses it. */
+    int hour_values = popcount64(bits[F_HOUR]);
+    bool croniter_hour_star =
+        star[F_HOUR] ? (hour_values == 0 || hour_values == 23) : hour_values == 24;
     for (int f = 0; f < 5; f++)
         if (star[f] || popcount64(bits[f]) == fields[f].count) {
             star[f] = true;
@@ -229,7 +236,7 @@ bool cron_parse(const char *text, cron_expr *out, mlerr *err)
     out->days_of_week = (uint8_t)bits[F_DOW];
     out->dom_restricted = !star[F_DOM];
     out->dow_restricted = !star[F_DOW];
-    out->every_hour = star[F_HOUR];
+    out->every_hour = croniter_hour_star;
     /* An expression that can never fire (Feb 30) is an error now rather than
      * a scheduler that silently never runs. */
     if (out->dom_restricted && !out->dow_restricted) {

@@ -26,8 +26,9 @@ typedef struct cron_expr {
     uint16_t months;        /* bits 1-12 */
     uint8_t days_of_week;   /* bits 0-6, 0 = Sunday */
     bool dom_restricted, dow_restricted;
-    /* Every hour is in the hour field: Airflow then steps by elapsed time
-     * across DST changes instead of by wall clock (see timetable.c). */
+    /* croniter expands the hour field to exactly ['*'] (Airflow's
+     * _covers_every_hour): Airflow then steps by elapsed time across DST
+     * changes instead of by wall clock (see timetable.c). */
     bool every_hour;
 } cron_expr;
 

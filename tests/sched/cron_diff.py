@@ -6,8 +6,10 @@ Generates seeded random cron expressions and start times, asks croniter
 ours, and compares:
   * naive wall-clock next/prev matches, exactly as croniter returns them;
   * Airflow 2's CronMixin._get_next/_get_prev (croniter on the naive local
-    time, then pendulum's make_aware / timedelta arithmetic), in UTC and in
-    America/New_York with start times crowded around DST changes;
+    time, then pendulum's make_aware / timedelta arithmetic), in UTC, in
+    America/New_York and in Australia/Sydney (southern hemisphere), with
+    start times crowded around DST changes up to 2060 (past the zone files'
+    explicit transitions, where their POSIX TZ rule applies);
   * Airflow's manual data interval (infer_manual_data_interval);
   * validity: mutated expressions croniter rejects must be rejected too.
 Usage: cron_diff.py PATH/TO/cron_next [--seed N] [--count N]
@@ -190,8 +192,10 @@ def af_manual(expr, zone, run_after):
 
 def dst_times(rng, zone):
     """A UTC instant within a few days of a DST change in zone."""
-    year = rng.randint(1995, 2036)
-    month = rng.choice([3, 4, 10, 11])
+    # Past 2037 the zone files' transition lists end and their POSIX rule
+    # takes over: cover both.
+    year = rng.randint(1995, 2060)
+    month = rng.choice([3, 4, 9, 10, 11])
     d = dt.datetime(year, month, 1, tzinfo=UTC) + dt.timedelta(
         seconds=rng.randint(0, 30 * 86400))
     return d
@@ -217,7 +221,7 @@ def main():
     rng = random.Random(args.seed)
 
     queries, expected, labels = [], [], []
-    zones = ["UTC", "America/New_York"]
+    zones = ["UTC", "America/New_York", "Australia/Sydney"]
 
     n_expr = croniter_gave_up = 0
     while n_expr < args.count:

@@ -119,6 +119,12 @@ TEST(cron_matches_croniter)
     int64_t t = 0;
     CHECK(cron_parse("0 0 29 2 *", &c, &err) && cron_prev(&c, at("2025-01-01T00:00:00Z"), &t));
     CHECK_STR(iso(t), "2024-02-29T00:00:00+00:00");
+    /* Airflow's every-hour test sees croniter's expansion of the hour field. */
+    CHECK(cron_parse("0 * * * *", &c, &err) && c.every_hour);
+    CHECK(cron_parse("0 0-23 * * *", &c, &err) && c.every_hour);
+    CHECK(cron_parse("0 */1 * * *", &c, &err) && c.every_hour);
+    CHECK(cron_parse("0 *,5 * * *", &c, &err) && !c.every_hour);
+    CHECK(cron_parse("0 */2 * * *", &c, &err) && !c.every_hour);
     check_cron_error("0 0 * *", "expected 5 fields");
     check_cron_error("0 0 0 * * *", "seconds field is not supported");
     check_cron_error("60 * * * *", "minute field takes values 0-59");
