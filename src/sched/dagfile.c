@@ -15,22 +15,48 @@ typedef struct parse_ctx {
     const char *path;
     dag_file *file;
     size_t errors_cap;
+    long *error_pos; /* line * 100000 + col of each error, for sorting */
 } parse_ctx;
 
 static void add_error(parse_ctx *c, int line, int col, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-static void add_error_text(parse_ctx *c, const char *text)
+static void add_error_at(parse_ctx *c, long pos, const char *text)
 {
     dag_file *f = c->file;
     if (f->nerrors == c->errors_cap) {
         c->errors_cap = c->errors_cap ? 2 * c->errors_cap : 8;
         const char **grown = ARENA_NEW_ARRAY(c->a, const char *, c->errors_cap);
-        if (f->nerrors)
+        long *grown_pos = ARENA_NEW_ARRAY(c->a, long, c->errors_cap);
+        if (f->nerrors) {
             memcpy(grown, f->errors, f->nerrors * sizeof *grown);
+            memcpy(grown_pos, c->error_pos, f->nerrors * sizeof *grown_pos);
+        }
         f->errors = grown;
+        c->error_pos = grown_pos;
     }
+    c->error_pos[f->nerrors] = pos;
     f->errors[f->nerrors++] = text;
+}
+
+static void add_error_text(parse_ctx *c, const char *text)
+{
+    add_error_at(c, 0, text);
+}
+
+/* Errors in file order, whatever order the checks ran in (stable). */
+static void sort_errors(parse_ctx *c)
+{
+    dag_file *f = c->file;
+    for (size_t i = 1; i < f->nerrors; i++)
+        for (size_t j = i; j > 0 && c->error_pos[j - 1] > c->error_pos[j]; j--) {
+            long p = c->error_pos[j];
+            c->error_pos[j] = c->error_pos[j - 1];
+            c->error_pos[j - 1] = p;
+            const char *e = f->errors[j];
+            f->errors[j] = f->errors[j - 1];
+            f->errors[j - 1] = e;
+        }
 }
 
 static void add_error(parse_ctx *c, int line, int col, const char *fmt, ...)
@@ -39,7 +65,8 @@ static void add_error(parse_ctx *c, int line, int col, const char *fmt, ...)
     va_start(ap, fmt);
     char *msg = arena_vprintf(c->a, fmt, ap);
     va_end(ap);
-    add_error_text(c, arena_printf(c->a, "%s:%d:%d: %s", c->path, line, col, msg));
+    add_error_at(c, (long)line * 100000 + col,
+                 arena_printf(c->a, "%s:%d:%d: %s", c->path, line, col, msg));
 }
 
 static const char *const test_behavior_names[] = {"none", "after_each", "after_all", "build"};
@@ -456,6 +483,7 @@ void dag_file_parse(arena *a, const char *path, const char *text, size_t len, da
     }
     if (out->ndags == 0 && out->nerrors == 0)
         add_error(&c, 1, 1, "no DAG in this file (write a mapping with dag_id:)");
+    sort_errors(&c);
     if (out->nerrors) {
         out->dags = NULL;
         out->ndags = 0;
