@@ -32,10 +32,21 @@ enum {
     WRITE_PATIENCE_SECONDS = 60
 };
 
+enum {
+    STMT_CACHE_SIZE = 48
+};
+
 struct state_store {
     sqlite3 *db;
     char *home, *path;
-    pthread_mutex_t lock; /* serialises use of db between threads */
+    pthread_mutex_t lock; /* serialises use of db and the statement cache */
+    /* Prepared statements, keyed by their SQL text's address (every query is
+     * a string literal): preparing costs more than running these. */
+    struct {
+        const char *sql;
+        sqlite3_stmt *stmt;
+    } cache[STMT_CACHE_SIZE];
+    size_t ncached;
 };
 
 double state_now(void)
@@ -113,12 +124,32 @@ static void st_rollback(state_store *st)
 
 static sqlite3_stmt *st_prepare(state_store *st, const char *sql, mlerr *err)
 {
+    for (size_t i = 0; i < st->ncached; i++)
+        if (st->cache[i].sql == sql)
+            return st->cache[i].stmt;
     sqlite3_stmt *stmt = NULL;
-    if (sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK) {
         db_fail(st, err, "cannot prepare a statement");
         return NULL;
     }
+    if (st->ncached < STMT_CACHE_SIZE) {
+        st->cache[st->ncached].sql = sql;
+        st->cache[st->ncached++].stmt = stmt;
+    }
     return stmt;
+}
+
+/* Done with a statement from st_prepare: reset a cached one for reuse,
+ * finalize one the full cache could not keep. */
+static void st_done(state_store *st, sqlite3_stmt *stmt)
+{
+    for (size_t i = 0; i < st->ncached; i++)
+        if (st->cache[i].stmt == stmt) {
+            sqlite3_reset(stmt);
+            sqlite3_clear_bindings(stmt);
+            return;
+        }
+    sqlite3_finalize(stmt);
 }
 
 static void bind_text(sqlite3_stmt *stmt, int i, const char *s)
@@ -143,12 +174,12 @@ static bool st_step_done(state_store *st, sqlite3_stmt *stmt, int *changes, mler
     int rc = sqlite3_step(stmt);
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
         db_fail(st, err, "statement failed");
-        sqlite3_finalize(stmt);
+        st_done(st, stmt);
         return false;
     }
     if (changes)
         *changes = sqlite3_changes(st->db);
-    sqlite3_finalize(stmt);
+    st_done(st, stmt);
     return true;
 }
 
@@ -222,7 +253,7 @@ static bool read_version(state_store *st, int *version, mlerr *err)
         return false;
     if (sqlite3_step(stmt) == SQLITE_ROW)
         *version = sqlite3_column_int(stmt, 0);
-    sqlite3_finalize(stmt);
+    st_done(st, stmt);
     return true;
 }
 
@@ -293,6 +324,8 @@ void state_close(state_store *st)
 {
     if (!st)
         return;
+    for (size_t i = 0; i < st->ncached; i++)
+        sqlite3_finalize(st->cache[i].stmt);
     if (st->db)
         sqlite3_close(st->db);
     pthread_mutex_destroy(&st->lock);
@@ -388,7 +421,7 @@ bool state_dag_is_paused(state_store *st, const char *dag_id, bool *paused, mler
         } else {
             db_fail(st, err, "cannot read dags");
         }
-        sqlite3_finalize(stmt);
+        st_done(st, stmt);
     }
     pthread_mutex_unlock(&st->lock);
     if (ok && !found) {
@@ -480,7 +513,7 @@ bool state_run_get(state_store *st, arena *a, const char *dag_id, const char *ru
         } else {
             db_fail(st, err, "cannot read dag_runs");
         }
-        sqlite3_finalize(stmt);
+        st_done(st, stmt);
     }
     pthread_mutex_unlock(&st->lock);
     return ok;
@@ -511,7 +544,7 @@ bool state_runs_list(state_store *st, arena *a, const char *dag_id, dag_run **ou
             read_run(a, stmt, &(*out)[(*n)++]);
         }
         ok = rc == SQLITE_DONE || db_fail(st, err, "cannot read dag_runs");
-        sqlite3_finalize(stmt);
+        st_done(st, stmt);
     }
     pthread_mutex_unlock(&st->lock);
     return ok;
@@ -569,7 +602,7 @@ bool state_last_automated_interval(state_store *st, const char *dag_id, data_int
             *found = true;
         }
         ok = rc == SQLITE_ROW || rc == SQLITE_DONE || db_fail(st, err, "cannot read dag_runs");
-        sqlite3_finalize(stmt);
+        st_done(st, stmt);
     }
     pthread_mutex_unlock(&st->lock);
     return ok;
@@ -587,7 +620,7 @@ bool state_active_run_count(state_store *st, const char *dag_id, int *n, mlerr *
         bind_text(stmt, 1, dag_id);
         ok = sqlite3_step(stmt) == SQLITE_ROW || db_fail(st, err, "cannot read dag_runs");
         *n = ok ? sqlite3_column_int(stmt, 0) : 0;
-        sqlite3_finalize(stmt);
+        st_done(st, stmt);
     }
     pthread_mutex_unlock(&st->lock);
     return ok;
@@ -664,7 +697,7 @@ bool state_tis_list(state_store *st, arena *a, const char *dag_id, const char *r
             ti->next_retry_at = sqlite3_column_double(stmt, 11);
         }
         ok = rc == SQLITE_DONE || db_fail(st, err, "cannot read task_instances");
-        sqlite3_finalize(stmt);
+        st_done(st, stmt);
     }
     pthread_mutex_unlock(&st->lock);
     return ok;
@@ -752,7 +785,7 @@ bool state_ti_begin_try(state_store *st, const char *dag_id, const char *run_id,
         if (rc == SQLITE_ROW)
             *try_number = sqlite3_column_int(stmt, 0);
         ok = rc == SQLITE_ROW || db_fail(st, err, "cannot record the try");
-        sqlite3_finalize(stmt);
+        st_done(st, stmt);
     } else {
         ok = false;
     }
@@ -863,7 +896,7 @@ bool state_tries_list(state_store *st, arena *a, const char *dag_id, const char 
             t->pid = sqlite3_column_int(stmt, 7);
         }
         ok = rc == SQLITE_DONE || db_fail(st, err, "cannot read task_tries");
-        sqlite3_finalize(stmt);
+        st_done(st, stmt);
     }
     pthread_mutex_unlock(&st->lock);
     return ok;
@@ -908,7 +941,7 @@ bool state_clear_tasks(state_store *st, const char *dag_id, const char *run_id,
             bind_text(stmt, 2, run_id);
             bind_text(stmt, 3, task_ids[i]);
             unknown = sqlite3_step(stmt) != SQLITE_ROW;
-            sqlite3_finalize(stmt);
+            st_done(st, stmt);
             if (unknown)
                 unknown_ti(err, dag_id, run_id, task_ids[i]);
         }
