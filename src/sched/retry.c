@@ -36,3 +36,14 @@ int64_t retry_delay_seconds(const retry_policy *p, const char *dag_id, const cha
         delay = p->max_retry_delay;
     return delay;
 }
+
+ti_state retry_after_failure(const retry_policy *p, const char *dag_id, const char *task_id,
+                             const char *run_id, int try_number, int max_tries, double ended_at,
+                             double *next_retry_at)
+{
+    *next_retry_at = 0;
+    if (try_number > max_tries)
+        return TI_FAILED;
+    *next_retry_at = ended_at + (double)retry_delay_seconds(p, dag_id, task_id, run_id, try_number);
+    return TI_UP_FOR_RETRY;
+}

@@ -7,6 +7,8 @@
 #ifndef MALLARD_SCHED_RETRY_H
 #define MALLARD_SCHED_RETRY_H
 
+#include "sched/states.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -20,5 +22,12 @@ typedef struct retry_policy {
 /* Seconds to wait after try try_number (1-based) of the task instance. */
 int64_t retry_delay_seconds(const retry_policy *p, const char *dag_id, const char *task_id,
                             const char *run_id, int try_number);
+
+/* What a failed try leads to, as Airflow's handle_failure decides: another
+ * try (up_for_retry, not before *next_retry_at) while try_number <= max_tries,
+ * else failed.  try_number is the try that just failed (1-based). */
+ti_state retry_after_failure(const retry_policy *p, const char *dag_id, const char *task_id,
+                             const char *run_id, int try_number, int max_tries, double ended_at,
+                             double *next_retry_at);
 
 #endif

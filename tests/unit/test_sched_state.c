@@ -358,6 +358,15 @@ TEST(log_paths_and_retry_delays)
     p.max_retry_delay = 30;
     CHECK(retry_delay_seconds(&p, "d", "t", "r", 3) == 30);
     CHECK(retry_delay_seconds(&p, "d", "t", "r", 200) == 30);
+
+    /* retries: 2 means three tries in all. */
+    retry_policy two = {.retries = 2, .retry_delay = 60};
+    double next;
+    CHECK(retry_after_failure(&two, "d", "t", "r", 1, 2, 1000, &next) == TI_UP_FOR_RETRY);
+    CHECK(next == 1060);
+    CHECK(retry_after_failure(&two, "d", "t", "r", 2, 2, 1000, &next) == TI_UP_FOR_RETRY);
+    CHECK(retry_after_failure(&two, "d", "t", "r", 3, 2, 1000, &next) == TI_FAILED);
+    CHECK(next == 0);
 }
 
 int main(void)
