@@ -166,9 +166,22 @@ def pendulum_add(cur, zone, delta, sign=1):
     return cur + sign * delta
 
 
+_croniters = {}
+
+
+def cron_at(expr, naive):
+    """A croniter for expr positioned at naive (parsing once per expression
+    keeps the oracle fast; set_current restarts the iteration)."""
+    c = _croniters.get(expr)
+    if c is None:
+        c = _croniters[expr] = croniter(expr, naive)
+    c.set_current(naive, force=True)
+    return c
+
+
 def af_next(expr, zone, cur):
     naive = cur.astimezone(zone).replace(tzinfo=None)
-    c = croniter(expr, naive)
+    c = cron_at(expr, naive)
     scheduled = c.get_next(dt.datetime)
     if c.expanded[1] != ["*"]:
         return make_aware(scheduled, zone)
@@ -177,7 +190,7 @@ def af_next(expr, zone, cur):
 
 def af_prev(expr, zone, cur):
     naive = cur.astimezone(zone).replace(tzinfo=None)
-    c = croniter(expr, naive)
+    c = cron_at(expr, naive)
     scheduled = c.get_prev(dt.datetime)
     if c.expanded[1] != ["*"]:
         return make_aware(scheduled, zone)
