@@ -65,8 +65,16 @@ static int field_value(int field, const char *s, size_t n)
 }
 
 /* Parses one comma-separated item of a field into bits. */
+/* What croniter adds to plain cron: L in day-of-month, and N#K / LN in
+ * day-of-week. */
+typedef struct cron_extras {
+    bool dom_last;
+    uint8_t nth[7]; /* per weekday: bit K for the Kth, bit 6 for the last */
+    bool any_nth, any_plain_dow;
+} cron_extras;
+
 static bool parse_item(int field, const char *item, size_t len, uint64_t *bits, bool *star,
-                       const char *text, mlerr *err)
+                       cron_extras *x, const char *text, mlerr *err)
 {
     char buf[64];
     if (len == 0 || len >= sizeof buf) {
@@ -76,11 +84,46 @@ static bool parse_item(int field, const char *item, size_t len, uint64_t *bits, 
     }
     memcpy(buf, item, len);
     buf[len] = 0;
-    if (strpbrk(buf, "?#")) {
+    if (strchr(buf, '?')) {
         mlerr_set(err, EXIT_SETUP,
-                  "bad cron expression '%s': '%c' in the %s field is not "
-                  "supported yet",
-                  text, *strpbrk(buf, "?#"), fields[field].name);
+                  "bad cron expression '%s': '?' in the %s field is not supported yet", text,
+                  fields[field].name);
+        return false;
+    }
+    if (field == F_DOW) {
+        /* croniter's N#K (the Kth weekday N of the month) and LN (the last). */
+        char *hash = strchr(buf, '#');
+        bool last = (buf[0] == 'l' || buf[0] == 'L') && buf[1] &&
+                    strspn(buf + 1, "0123456789") == strlen(buf + 1);
+        if (hash || last) {
+            const char *day = last ? buf + 1 : buf;
+            size_t day_len = last ? strlen(day) : (size_t)(hash - buf);
+            int wd = field_value(F_DOW, day, day_len);
+            int k = 6;
+            if (hash) {
+                const char *ks = hash + 1;
+                k = *ks && strspn(ks, "0123456789") == strlen(ks) && strlen(ks) < 3 ? atoi(ks) : 0;
+            }
+            if (wd < 0 || wd > 7 || k < 1 || (hash && k > 5)) {
+                mlerr_set(err, EXIT_SETUP,
+                          "bad cron expression '%s': '%s' is not a valid day-of-week (write "
+                          "weekday#1 to weekday#5, or L and a weekday number)",
+                          text, buf);
+                return false;
+            }
+            x->nth[wd % 7] |= (uint8_t)(1u << k);
+            x->any_nth = true;
+            return true;
+        }
+        x->any_plain_dow = x->any_plain_dow || strcmp(buf, "*") != 0;
+    }
+    if (field == F_DOM && (strcmp(buf, "L") == 0 || strcmp(buf, "l") == 0)) {
+        x->dom_last = true;
+        return true;
+    }
+    if (strchr(buf, '#')) {
+        mlerr_set(err, EXIT_SETUP,
+                  "bad cron expression '%s': '#' only works in the day-of-week field", text);
         return false;
     }
     int lo, hi, step = 1;
@@ -119,7 +162,9 @@ static bool parse_item(int field, const char *item, size_t len, uint64_t *bits, 
         }
         if (dash) {
             lo = field_value(field, buf, (size_t)(dash - buf));
-            hi = field_value(field, dash + 1, strlen(dash + 1));
+            hi = field == F_DOM && (strcmp(dash + 1, "L") == 0 || strcmp(dash + 1, "l") == 0)
+                     ? 31
+                     : field_value(field, dash + 1, strlen(dash + 1));
             ranged = true;
         } else {
             lo = field_value(field, buf, strlen(buf));
@@ -127,8 +172,9 @@ static bool parse_item(int field, const char *item, size_t len, uint64_t *bits, 
         }
         if ((lo < 0 || hi < 0) && strpbrk(buf, "LlWwHh")) {
             mlerr_set(err, EXIT_SETUP,
-                      "bad cron expression '%s': L, W and H in the %s field are not supported yet",
-                      text, fields[field].name);
+                      "bad cron expression '%s': '%s' in the %s field is not supported (L works "
+                      "alone in day-of-month, as N#K or LN in day-of-week; W and H not at all)",
+                      text, buf, fields[field].name);
             return false;
         }
         if (lo < 0 || hi < 0) {
@@ -193,6 +239,7 @@ bool cron_parse(const char *text, cron_expr *out, mlerr *err)
     }
     uint64_t bits[5] = {0};
     bool star[5] = {false};
+    cron_extras x = {0};
     int field = 0;
     const char *p = expr;
     while (*p) {
@@ -206,8 +253,8 @@ bool cron_parse(const char *text, cron_expr *out, mlerr *err)
         const char *item = p;
         for (const char *q = p; q <= end; q++) {
             if (q == end || *q == ',') {
-                if (!parse_item(field, item, (size_t)(q - item), &bits[field], &star[field], text,
-                                err))
+                if (!parse_item(field, item, (size_t)(q - item), &bits[field], &star[field], &x,
+                                text, err))
                     return false;
                 item = q + 1;
             }
@@ -222,8 +269,18 @@ bool cron_parse(const char *text, cron_expr *out, mlerr *err)
     int hour_values = popcount64(bits[F_HOUR]);
     bool croniter_hour_star =
         star[F_HOUR] ? (hour_values == 0 || hour_values == 23) : hour_values == 24;
+    if (x.any_nth && x.any_plain_dow) {
+        mlerr_set(err, EXIT_SETUP,
+                  "bad cron expression '%s': the day-of-week field cannot mix plain weekdays "
+                  "with N#K or LN (croniter refuses it too)",
+                  text);
+        return false;
+    }
+    /* With L, croniter's day-of-month list is never just `*` unless a `*`
+     * item is there too. */
+    bool dom_star_item = star[F_DOM];
     for (int f = 0; f < 5; f++)
-        if (star[f] || popcount64(bits[f]) == fields[f].count) {
+        if (star[f] || (popcount64(bits[f]) == fields[f].count && !(f == F_DOM && x.dom_last))) {
             star[f] = true;
             bits[f] = 0;
             for (int v = fields[f].min; v < fields[f].min + fields[f].count; v++)
@@ -234,12 +291,15 @@ bool cron_parse(const char *text, cron_expr *out, mlerr *err)
     out->days_of_month = (uint32_t)bits[F_DOM];
     out->months = (uint16_t)bits[F_MONTH];
     out->days_of_week = (uint8_t)bits[F_DOW];
-    out->dom_restricted = !star[F_DOM];
-    out->dow_restricted = !star[F_DOW];
+    out->dom_last = x.dom_last && !dom_star_item;
+    out->dom_restricted = !star[F_DOM] || out->dom_last;
+    out->dow_restricted = !star[F_DOW] || x.any_nth;
+    out->dow_nth = x.any_nth;
+    memcpy(out->nth_weekdays, x.nth, sizeof out->nth_weekdays);
     out->every_hour = croniter_hour_star;
     /* An expression that can never fire (Feb 30) is an error now rather than
      * a scheduler that silently never runs. */
-    if (out->dom_restricted && !out->dow_restricted) {
+    if (out->dom_restricted && !out->dow_restricted && !out->dom_last) {
         bool possible = false;
         for (int m = 1; m <= 12 && !possible; m++)
             if (out->months & (1u << m))
@@ -262,7 +322,15 @@ static bool day_matches(const cron_expr *c, int64_t days)
     civil_date_from_days(days, &y, &m, &d);
     if (!(c->months & (1u << m)))
         return false;
-    bool dom = (c->days_of_month >> d) & 1, dow = (c->days_of_week >> civil_weekday(days)) & 1;
+    int wd = civil_weekday(days), dim = civil_days_in_month(y, m);
+    if (c->dow_nth) {
+        /* croniter then ignores day-of-month altogether (its OR branch
+         * keeps the N#K rule on both sides). */
+        uint8_t k = c->nth_weekdays[wd];
+        return ((k >> ((d - 1) / 7 + 1)) & 1) || ((k >> 6) & 1 && d + 7 > dim);
+    }
+    bool dom = ((c->days_of_month >> d) & 1) || (c->dom_last && d == dim);
+    bool dow = (c->days_of_week >> wd) & 1;
     if (c->dom_restricted && c->dow_restricted)
         return dom || dow;
     return dom && dow;

@@ -16,6 +16,7 @@ Usage: cron_diff.py PATH/TO/cron_next [--seed N] [--count N]
 Prints "N passed, N failed"; exits 1 on any failure.
 """
 import argparse
+import calendar
 import datetime as dt
 import random
 import subprocess
@@ -67,7 +68,23 @@ def item(rng, i):
     return "*"
 
 
+def nth_field(rng):
+    """croniter's N#K / LN day-of-week items (never mixed with plain days)."""
+    items = []
+    for _ in range(1 if rng.random() < 0.7 else 2):
+        day = value(rng, 4, 0, 7)
+        if rng.random() < 0.25:
+            items.append("L%d" % rng.randint(0, 7))
+        else:
+            items.append("%s#%d" % (day, rng.randint(1, 5)))
+    return ",".join(items)
+
+
 def field(rng, i):
+    if i == 2 and rng.random() < 0.06:
+        return rng.choice(["L", "l", "%d-L" % rng.randint(1, 31), "1,L", "15,L"])
+    if i == 4 and rng.random() < 0.06:
+        return nth_field(rng)
     # The minute and hour fields are mostly fixed, as real schedules are.
     if i in (0, 1) and rng.random() < 0.5:
         return str(rng.randint(*RANGES[i]))
@@ -95,11 +112,18 @@ def valid(expr):
 def matches(expr, naive):
     """Whether the wall-clock minute naive matches expr, straight from the
     sets croniter expanded (with its day-of-month/day-of-week OR rule)."""
-    e = croniter(expr).expanded
+    c = croniter(expr)
+    e, nth = c.expanded, c.nth_weekday_of_month
     def has(i, v):
         return "*" in e[i] or v in e[i]
-    dom, dow = has(2, naive.day), has(4, naive.isoweekday() % 7)
-    day = (dom or dow) if (e[2][0] != "*" and e[4][0] != "*") else (dom and dow)
+    last_day = calendar.monthrange(naive.year, naive.month)[1]
+    dom = has(2, naive.day) or ("l" in e[2] and naive.day == last_day)
+    dow = has(4, naive.isoweekday() % 7)
+    if nth:  # croniter then ignores the day-of-month field
+        ks = nth.get(naive.isoweekday() % 7, set())
+        day = ((naive.day - 1) // 7 + 1) in ks or ("l" in ks and naive.day + 7 > last_day)
+    else:
+        day = (dom or dow) if (e[2][0] != "*" and e[4][0] != "*") else (dom and dow)
     return has(0, naive.minute) and has(1, naive.hour) and has(3, naive.month) and day
 
 

@@ -130,9 +130,19 @@ TEST(cron_matches_croniter)
     check_cron_error("60 * * * *", "minute field takes values 0-59");
     check_cron_error("5-2 * * * *", "runs backwards");
     check_cron_error("*/0 * * * *", "step of 0");
-    check_cron_error("0 0 L * *", "not supported yet");
+    /* croniter's L, N#K and LN. */
+    CHECK_STR(iso(next_of("0 0 L * *", "2024-02-10T00:00:00Z")), "2024-02-29T00:00:00+00:00");
+    CHECK_STR(iso(next_of("0 0 25-L 2 *", "2025-02-26T12:00:00Z")), "2025-02-27T00:00:00+00:00");
+    CHECK_STR(iso(next_of("0 0 * * 5#2", "2025-01-01T00:00:00Z")), "2025-01-10T00:00:00+00:00");
+    CHECK_STR(iso(next_of("0 0 * * fri#2", "2025-01-11T00:00:00Z")), "2025-02-14T00:00:00+00:00");
+    CHECK_STR(iso(next_of("0 0 * * L1", "2025-01-01T00:00:00Z")), "2025-01-27T00:00:00+00:00");
+    /* ... where croniter ignores day-of-month. */
+    CHECK_STR(iso(next_of("0 0 1 * 5#2", "2025-01-01T00:00:00Z")), "2025-01-10T00:00:00+00:00");
+    check_cron_error("0 0 LW * *", "not supported");
     check_cron_error("0 0 ? * 1", "not supported yet");
-    check_cron_error("0 0 * * 5#2", "not supported yet");
+    check_cron_error("0 0 * * 1,5#2", "cannot mix plain weekdays");
+    check_cron_error("0 0 * * 5#6", "not a valid day-of-week");
+    check_cron_error("0 0 5#2 * *", "'#' only works in the day-of-week field");
     check_cron_error("0 0 30 2 *", "never fires");
     check_cron_error("0 0 * foo *", "'foo' is not valid in the month field");
     check_cron_error("@fortnightly", "unknown schedule preset");
