@@ -1,5 +1,5 @@
 /* dagrun_create: creating DAG runs -- scheduled ones as they fall due,
- * and manual triggers -- with Airflow's rules, in the state store.
+ * manual triggers and backfills -- with Airflow's rules, in the state store.
  * Runs are created queued; starting them (and their task instances, which
  * come from the dbt graph) is the scheduler loop's job. */
 #ifndef MALLARD_SCHED_DAGRUN_CREATE_H
@@ -27,5 +27,24 @@ bool dagrun_create_due(state_store *st, const dag_def *dag, int64_t now, int *cr
  * is an error naming it.  The run id is written to *run_id (arena a). */
 bool dagrun_trigger(state_store *st, arena *a, const dag_def *dag, int64_t logical_date,
                     const char *conf, int64_t now, const char **run_id, mlerr *err);
+
+typedef enum {
+    REPROCESS_NONE,   /* leave intervals that already have a run alone */
+    REPROCESS_FAILED, /* clear the failed tasks of failed runs */
+    REPROCESS_ALL,    /* clear every task of every existing run */
+} backfill_reprocess;
+
+typedef struct backfill_result {
+    int created;  /* new backfill runs */
+    int requeued; /* existing runs cleared and queued again */
+    int skipped;  /* existing runs left alone */
+} backfill_result;
+
+/* mallard dags backfill: a backfill run (queued) for every interval whose
+ * logical date lies in [start, end], aligned to the schedule as Airflow's
+ * iter_dagrun_infos_between does; intervals that already have a run are
+ * handled per reprocess.  A null or @once schedule has no intervals. */
+bool dagrun_backfill(state_store *st, const dag_def *dag, int64_t start, int64_t end,
+                     backfill_reprocess reprocess, backfill_result *out, mlerr *err);
 
 #endif

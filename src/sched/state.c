@@ -965,6 +965,55 @@ bool state_clear_tasks(state_store *st, const char *dag_id, const char *run_id,
     return ok;
 }
 
+bool state_clear_run(state_store *st, const char *dag_id, const char *run_id, bool only_failed,
+                     int retries, int *cleared, mlerr *err)
+{
+    pthread_mutex_lock(&st->lock);
+    int count = 0, runs = 0;
+    bool ok = st_begin(st, err);
+    sqlite3_stmt *stmt;
+    if (ok && (stmt = st_prepare(st,
+                                 "UPDATE task_instances SET state = 'none',"
+                                 " max_tries = try_number + ?4, end_date = NULL,"
+                                 " next_retry_at = NULL"
+                                 " WHERE dag_id = ?1 AND run_id = ?2 AND state != 'running'"
+                                 " AND (?3 = 0 OR state IN ('failed', 'upstream_failed'))",
+                                 err))) {
+        bind_text(stmt, 1, dag_id);
+        bind_text(stmt, 2, run_id);
+        sqlite3_bind_int(stmt, 3, only_failed);
+        sqlite3_bind_int(stmt, 4, retries);
+        ok = st_step_done(st, stmt, &count, err);
+    } else {
+        ok = false;
+    }
+    if (ok && (stmt = st_prepare(st,
+                                 "UPDATE dag_runs SET state = CASE WHEN state IN ('success',"
+                                 " 'failed') AND (?3 > 0 OR ?4 = 0) THEN 'queued' ELSE state END,"
+                                 " end_date = CASE WHEN state IN ('success', 'failed')"
+                                 " AND (?3 > 0 OR ?4 = 0) THEN NULL ELSE end_date END"
+                                 " WHERE dag_id = ?1 AND run_id = ?2",
+                                 err))) {
+        bind_text(stmt, 1, dag_id);
+        bind_text(stmt, 2, run_id);
+        sqlite3_bind_int(stmt, 3, count);
+        sqlite3_bind_int(stmt, 4, only_failed);
+        ok = st_step_done(st, stmt, &runs, err);
+    } else {
+        ok = false;
+    }
+    bool unknown = ok && runs == 0;
+    ok = ok && !unknown && st_commit(st, err);
+    if (!ok)
+        st_rollback(st);
+    pthread_mutex_unlock(&st->lock);
+    if (unknown)
+        mlerr_set(err, EXIT_SETUP, "unknown run_id '%s' for DAG '%s'", run_id, dag_id);
+    if (cleared)
+        *cleared = ok ? count : 0;
+    return ok;
+}
+
 bool state_recover_orphans(state_store *st, double now, int *to_retry, int *to_failed, mlerr *err)
 {
     pthread_mutex_lock(&st->lock);

@@ -139,6 +139,12 @@ bool state_clear_tasks(state_store *st, const char *dag_id, const char *run_id,
                        const char *const *task_ids, size_t n, int retries, int *cleared,
                        mlerr *err);
 
+/* Clears a whole run the same way: every task instance that is not running
+ * (only failed and upstream_failed ones when only_failed), and requeues the
+ * run when it is finished.  An unknown run is an error. */
+bool state_clear_run(state_store *st, const char *dag_id, const char *run_id, bool only_failed,
+                     int retries, int *cleared, mlerr *err);
+
 /* Crash recovery, as Airflow's heartbeat timeout: every task instance left
  * running (call this only while holding the instance lock, when no live
  * scheduler can own one) goes to up_for_retry if it has tries left, else to

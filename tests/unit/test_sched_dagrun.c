@@ -161,6 +161,71 @@ TEST(manual_triggers)
     state_close(st);
 }
 
+TEST(backfills)
+{
+    mlerr err = MLERR_INIT;
+    state_store *st = state_open(home, &err);
+    if (!st)
+        return;
+    arena a = ARENA_INIT;
+    dag_def d = daily("bf", false, 1);
+    d.default_args.retries = 2;
+    /* 01-03 already ran, and failed. */
+    dag_run old = {.dag_id = "bf",
+                   .run_id = "scheduled__2025-01-03T00:00:00+00:00",
+                   .type = RUN_TYPE_SCHEDULED,
+                   .state = DAGRUN_FAILED,
+                   .logical_date = at("2025-01-03T00:00:00Z"),
+                   .interval = {at("2025-01-03T00:00:00Z"), at("2025-01-04T00:00:00Z")}};
+    bool made;
+    CHECK(state_run_create(st, &old, &made, &err) && made);
+    const char *tasks[] = {"a_run", "b_run"};
+    CHECK(state_tis_create(st, "bf", old.run_id, tasks, NULL, 2, &err));
+    int tn;
+    CHECK(state_ti_begin_try(st, "bf", old.run_id, "a_run", 1, &tn, &err));
+    CHECK(state_ti_end_try(st, "bf", old.run_id, "a_run", TI_SUCCESS, 2, 0, &err));
+    CHECK(state_ti_begin_try(st, "bf", old.run_id, "b_run", 3, &tn, &err));
+    CHECK(state_ti_end_try(st, "bf", old.run_id, "b_run", TI_FAILED, 4, 0, &err));
+
+    backfill_result r;
+    CHECK(dagrun_backfill(st, &d, at("2025-01-01T00:00:00Z"), at("2025-01-05T00:00:00Z"),
+                          REPROCESS_NONE, &r, &err));
+    CHECK(r.created == 4 && r.skipped == 1 && r.requeued == 0);
+    dag_run got;
+    bool found;
+    CHECK(state_run_get(st, &a, "bf", "backfill__2025-01-05T00:00:00+00:00", &got, &found, &err));
+    CHECK(found && got.type == RUN_TYPE_BACKFILL && got.state == DAGRUN_QUEUED);
+
+    CHECK(dagrun_backfill(st, &d, at("2025-01-01T00:00:00Z"), at("2025-01-05T00:00:00Z"),
+                          REPROCESS_FAILED, &r, &err));
+    CHECK(r.created == 0 && r.requeued == 1 && r.skipped == 4);
+    task_instance *tis;
+    size_t n;
+    CHECK(state_tis_list(st, &a, "bf", old.run_id, &tis, &n, &err) && n == 2);
+    CHECK(n == 2 && tis[0].state == TI_SUCCESS); /* a_run kept */
+    CHECK(n == 2 && tis[1].state == TI_NONE && tis[1].max_tries == 3);
+    CHECK(state_run_get(st, &a, "bf", old.run_id, &got, &found, &err) && found);
+    CHECK(got.state == DAGRUN_QUEUED);
+
+    CHECK(dagrun_backfill(st, &d, at("2025-01-01T00:00:00Z"), at("2025-01-05T00:00:00Z"),
+                          REPROCESS_ALL, &r, &err));
+    CHECK(r.requeued == 5 && r.created == 0);
+    CHECK(state_tis_list(st, &a, "bf", old.run_id, &tis, &n, &err) && n == 2);
+    CHECK(n == 2 && tis[0].state == TI_NONE);
+
+    /* Unaligned bounds snap to the schedule; reversed bounds are an error. */
+    dag_def e = daily("bf2", false, 1);
+    CHECK(dagrun_backfill(st, &e, at("2025-01-01T06:00:00Z"), at("2025-01-03T06:00:00Z"),
+                          REPROCESS_NONE, &r, &err));
+    CHECK(r.created == 2); /* 01-02 and 01-03 */
+    CHECK(!dagrun_backfill(st, &e, at("2025-01-03T00:00:00Z"), at("2025-01-01T00:00:00Z"),
+                           REPROCESS_NONE, &r, &err));
+    CHECK_CONTAINS(mlerr_message(&err), "start date is after its end date");
+    mlerr_clear(&err);
+    arena_free(&a);
+    state_close(st);
+}
+
 int main(void)
 {
     const char *tmp = getenv("TMPDIR");
@@ -171,6 +236,7 @@ int main(void)
     RUN(max_active_runs_holds_back_creation);
     RUN(no_catchup_and_paused);
     RUN(manual_triggers);
+    RUN(backfills);
     int rc = CHECK_DONE();
     tz_cache_clear();
     char cmd[300];
