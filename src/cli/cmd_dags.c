@@ -6,7 +6,8 @@
  * the file says for a new DAG.  list-import-errors exits 1 when there are
  * errors so CI can gate on it (Airflow's exits 0).  trigger queues a manual
  * run in the state store for the scheduler to start; --logical-date without
- * an offset is UTC, as Airflow's CLI reads it. */
+ * an offset is UTC, as Airflow's CLI reads it.  backfill queues runs as
+ * Airflow 3 does (the scheduler runs them); its dates are in the DAG's zone. */
 #include "cli/cli.h"
 #include "cli/sched_setup.h"
 #include "sched/dagfolder.h"
@@ -15,12 +16,14 @@
 
 #include "sched/civil.h"
 #include "sched/dagrun_create.h"
+#include "sched/tz.h"
 
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
 static const char *dags_folder_flag, *conf_flag, *logical_date_flag;
+static const char *start_date_flag, *end_date_flag, *reprocess_flag;
 
 static const cli_option dags_options[] = {
     {"dags-folder", 0, OPT_STRING, &dags_folder_flag, "MALLARD_DAGS_FOLDER", "DIR",
@@ -29,6 +32,11 @@ static const cli_option dags_options[] = {
      "trigger: the run's conf, a JSON object (dag_run.conf)"},
     {"logical-date", 'e', OPT_STRING, &logical_date_flag, NULL, "DATE",
      "trigger: the run's logical date (default: now; UTC unless it has an offset)"},
+    {"start-date", 's', OPT_STRING, &start_date_flag, NULL, "DATE",
+     "backfill: the first logical date (in the DAG's time zone unless it has an offset)"},
+    {"end-date", 0, OPT_STRING, &end_date_flag, NULL, "DATE", "backfill: the last logical date"},
+    {"reprocess", 0, OPT_STRING, &reprocess_flag, NULL, "failed|all",
+     "backfill: also clear and rerun existing runs that failed, or all of them"},
     {0},
 };
 
@@ -202,10 +210,60 @@ static int trigger(const cli_sched_paths *paths, const dag_def *dag, mlerr *err)
 
 extern const cli_command cmd_dags;
 
+/* A backfill bound: an ISO date in the DAG's zone unless it has an offset. */
+static bool backfill_bound(const dag_def *dag, const char *flag, const char *text, int64_t *out,
+                           mlerr *err)
+{
+    civil_time ct;
+    bool has_offset;
+    int offset;
+    if (!text || !*text) {
+        mlerr_set(err, EXIT_SETUP, "backfill needs --%s", flag);
+        return false;
+    }
+    if (!civil_parse_iso(text, &ct, &has_offset, &offset)) {
+        mlerr_set(err, EXIT_SETUP, "--%s '%s' is not a date or date-time such as 2025-01-01", flag,
+                  text);
+        return false;
+    }
+    int64_t local = civil_to_seconds(&ct);
+    *out = has_offset ? local - offset : tz_local_to_utc(dag->timetable.zone, local);
+    return true;
+}
+
+static int backfill(const cli_sched_paths *paths, const dag_def *dag, mlerr *err)
+{
+    int64_t start, end;
+    backfill_reprocess reprocess = REPROCESS_NONE;
+    if (!backfill_bound(dag, "start-date", start_date_flag, &start, err) ||
+        !backfill_bound(dag, "end-date", end_date_flag, &end, err))
+        return cli_fail(err);
+    if (reprocess_flag && strcmp(reprocess_flag, "failed") == 0) {
+        reprocess = REPROCESS_FAILED;
+    } else if (reprocess_flag && strcmp(reprocess_flag, "all") == 0) {
+        reprocess = REPROCESS_ALL;
+    } else if (reprocess_flag && *reprocess_flag && strcmp(reprocess_flag, "none") != 0) {
+        mlerr_set(err, EXIT_SETUP, "--reprocess takes failed or all, not '%s'", reprocess_flag);
+        return cli_fail(err);
+    }
+    state_store *st = state_open(paths->home, err);
+    backfill_result r;
+    if (!st || !dagrun_backfill(st, dag, start, end, reprocess, &r, err)) {
+        state_close(st);
+        return cli_fail(err);
+    }
+    state_close(st);
+    printf("Backfill of %s: %d run%s created, %d requeued, %d left as they were (queued: the "
+           "scheduler runs them)\n",
+           dag->dag_id, r.created, r.created == 1 ? "" : "s", r.requeued, r.skipped);
+    return EXIT_OK;
+}
+
 static int run_dags(cli_globals *g, int argc, const char **argv)
 {
     static const char *const subcommands[] = {
-        "list", "list-import-errors", "pause", "unpause", "next-execution", "trigger", NULL,
+        "list",    "list-import-errors", "pause", "unpause", "next-execution",
+        "trigger", "backfill",           NULL,
     };
     if (argc < 1) {
         fprintf(stderr, "usage: mallard %s\n", cmd_dags.usage);
@@ -217,8 +275,8 @@ static int run_dags(cli_globals *g, int argc, const char **argv)
         known = known || strcmp(*p, sub) == 0;
     if (!known) {
         fprintf(stderr,
-                "mallard dags: '%s' is not supported yet (this build has list, "
-                "list-import-errors, pause, unpause, next-execution and trigger)\n",
+                "mallard dags: '%s' is not a dags subcommand (list, list-import-errors, pause, "
+                "unpause, next-execution, trigger, backfill)\n",
                 sub);
         return EXIT_SETUP;
     }
@@ -250,6 +308,8 @@ static int run_dags(cli_globals *g, int argc, const char **argv)
         rc = set_paused(&paths, dag, strcmp(sub, "pause") == 0, &err);
     else if (strcmp(sub, "next-execution") == 0)
         rc = next_execution(&paths, dag, &err);
+    else if (strcmp(sub, "backfill") == 0)
+        rc = backfill(&paths, dag, &err);
     else
         rc = trigger(&paths, dag, &err);
     dag_folder_free(folder);
@@ -262,7 +322,8 @@ const cli_command cmd_dags = {
     .name = "dags",
     .summary = "List, pause, unpause or trigger the DAGs of the dags folder",
     .usage = "dags list | list-import-errors | pause DAG | unpause DAG | next-execution DAG | "
-             "trigger DAG [--conf JSON] [--logical-date D]",
+             "trigger DAG [--conf JSON] [--logical-date D] | backfill DAG --start-date D "
+             "--end-date D [--reprocess failed|all]",
     .options = dags_options,
     .run = run_dags,
     .description = "DAG files are YAML files in the dags folder (./dags, --dags-folder or "
@@ -270,5 +331,6 @@ const cli_command cmd_dags = {
                    "dags folder). `list` shows each DAG with its schedule; "
                    "`list-import-errors` shows every invalid file with file:line:col and "
                    "exits 1 when there is one; `next-execution` prints the logical date of "
-                   "the next scheduled run; `trigger` queues a manual run.",
+                   "the next scheduled run; `trigger` queues a manual run; `backfill` queues a "
+                   "run for every interval between two dates.",
 };

@@ -85,6 +85,6 @@ run_mallard dags list
 check "a missing dags folder is a clear error" eval "rc_is 2 && out_has 'no dags folder at'"
 run_mallard dags list --dags-folder "$deploy/dags"
 check "--dags-folder chooses the folder" eval "rc_is 0 && out_has my_dag"
-run_mallard dags backfill my_dag --dags-folder "$deploy/dags"
-check "subcommands that need the runner say so" eval "rc_is 2 && out_has 'not supported yet'"
+run_mallard dags clear my_dag --dags-folder "$deploy/dags"
+check "an unknown subcommand is a clear error" eval "rc_is 2 && out_has 'is not a dags subcommand'"
 finish

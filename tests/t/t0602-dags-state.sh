@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t0602: pause, unpause, next-execution and trigger write the state store in
+# t0602: pause, unpause, next-execution, trigger and backfill write the state store in
 # MALLARD_HOME (.mallard beside the dags folder); many CLI processes write it
 # at once without lock errors, and one logical date never gets two runs.
 . "$(dirname "$0")/lib.sh"
@@ -73,4 +73,20 @@ if [ "$rows" != skip ]; then
   mode=$(sqlite3 "$deploy/.mallard/mallard.db" "pragma journal_mode")
   check "the store is in WAL mode ($mode)" test "$mode" = wal
 fi
+
+run_mallard dags backfill my_dag --start-date 2024-12-01 --end-date 2024-12-03
+check "backfill queues one run per interval" eval "rc_is 0 && out_has '3 runs created, 0 requeued, 0 left'"
+run_mallard dags backfill my_dag --start-date 2024-12-01 --end-date 2024-12-04
+check "backfill leaves existing runs alone" eval "rc_is 0 && out_has '1 run created, 0 requeued, 3 left'"
+run_mallard dags backfill my_dag --start-date 2024-12-01 --end-date 2024-12-02 --reprocess all
+check "--reprocess all requeues them" eval "rc_is 0 && out_has '0 runs created, 2 requeued'"
+run_mallard runs my_dag
+check "backfill runs are listed as such" \
+  eval "grep -q 'backfill__2024-12-01T00:00:00+00:00 .*| backfill .*| queued' '$SCRATCH/out'"
+run_mallard dags backfill my_dag --start-date 2024-12-05 --end-date 2024-12-01
+check "reversed backfill dates are an error" eval "rc_is 2 && out_has 'start date is after its end date'"
+run_mallard dags backfill my_dag --start-date 2024-12-05
+check "backfill needs both dates" eval "rc_is 2 && out_has 'backfill needs --end-date'"
+run_mallard dags backfill my_dag --start-date 2024-12-01 --end-date 2024-12-02 --reprocess some
+check "a bad --reprocess is an error" eval "rc_is 2 && out_has '--reprocess takes failed or all'"
 finish
