@@ -4,7 +4,9 @@
  * that start with '.') is a DAG file.  A refresh re-reads only the files
  * whose modification time or size changed, forgets deleted ones, and
  * rebuilds the list of DAGs and import errors.  A dag_id defined in two
- * files is an import error in the later file (by path). */
+ * files is an import error in the later file (by path).  A folder is not
+ * thread-safe: one thread (the scheduler loop) owns it; the dag_def it hands
+ * out are read-only and stay valid until that thread's next refresh. */
 #ifndef MALLARD_SCHED_DAGFOLDER_H
 #define MALLARD_SCHED_DAGFOLDER_H
 
