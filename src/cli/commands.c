@@ -3,14 +3,25 @@
 
 #include <string.h>
 
+extern const cli_command cmd_dags;
 extern const cli_command cmd_debug;
 extern const cli_command cmd_help;
+extern const cli_command cmd_logs;
+extern const cli_command cmd_runs;
+extern const cli_command cmd_tasks;
 
+/* One line per command, so branches that add commands merge cleanly. */
+/* clang-format off */
 const cli_command *const cli_commands[] = {
+    &cmd_dags,
     &cmd_debug,
     &cmd_help,
+    &cmd_logs,
+    &cmd_runs,
+    &cmd_tasks,
     NULL,
 };
+/* clang-format on */
 
 const cli_command *cli_find_command(const char *name)
 {
