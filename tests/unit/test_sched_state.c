@@ -295,7 +295,10 @@ TEST(kill_9_keeps_every_commit)
         mlerr err = MLERR_INIT;
         arena a = ARENA_INIT;
         state_store *st = state_open(home, &err);
-        for (int i = 0; st; i++) {
+        if (!st)
+            _exit(1);
+        /* Writes until the parent kills it. */
+        for (int i = 0;; i++) {
             bool created;
             dag_run r = run_at(&a, "crash", RUN_TYPE_SCHEDULED, 1600000000 + 60 * (int64_t)i);
             if (!state_run_create(st, &r, &created, &err))
@@ -303,7 +306,6 @@ TEST(kill_9_keeps_every_commit)
             if (write(report[1], &i, sizeof i) != sizeof i)
                 _exit(1);
         }
-        _exit(1);
     }
     close(report[1]);
     int last = -1, i;
