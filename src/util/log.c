@@ -97,6 +97,22 @@ void log_close_file(void)
     pthread_mutex_unlock(&log_lock);
 }
 
+/* The log file gets the text without colour: escape sequences are for terminals. */
+static void write_without_color(FILE *f, const char *msg)
+{
+    for (const char *p = msg; *p; p++) {
+        if (p[0] == '\033' && p[1] == '[') {
+            p += 2;
+            while (*p && !(*p >= '@' && *p <= '~'))
+                p++;
+            if (!*p)
+                break;
+            continue;
+        }
+        fputc(*p, f);
+    }
+}
+
 static const char *level_name(log_level level)
 {
     switch (level) {
@@ -143,7 +159,9 @@ void log_msg(log_level level, const char *fmt, ...)
         fflush(stdout);
     }
     if (log_file) {
-        fprintf(log_file, "%s.%06ld [%-5s]: %s\n", stamp, (long)tv.tv_usec, level_name(level), msg);
+        fprintf(log_file, "%s.%06ld [%-5s]: ", stamp, (long)tv.tv_usec, level_name(level));
+        write_without_color(log_file, msg);
+        fputc('\n', log_file);
         fflush(log_file);
     }
     pthread_mutex_unlock(&log_lock);
