@@ -17,11 +17,13 @@ import concurrent.futures
 import difflib
 import json
 import os
+import re
 import subprocess
 import sys
 
 import jinja2
 
+ERROR_FORMAT = re.compile(r"^[\w./-]+:\d+:\d+: ", re.M)
 CASES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases")
 
 
@@ -65,6 +67,9 @@ def render_python(envs, name):
 
 
 def render_mallard(mallard, name):
+    """Returns (output bytes, None), or (None, error message); a crash, a
+    hang, or an error that is not exit 1 with `name:line:col: message` is
+    returned as (None, "BROKEN ...") and fails even where jinja2 errors."""
     cmd = [mallard, "jinja", "render", os.path.join(CASES, name + ".j2")]
     ctx_path = context_of(name)[0]
     if ctx_path:
@@ -74,10 +79,13 @@ def render_mallard(mallard, name):
     try:
         p = subprocess.run(cmd, capture_output=True, timeout=20)
     except subprocess.TimeoutExpired:
-        return None, "timed out after 20s"
-    if p.returncode != 0:
-        return None, "exit %d: %s" % (p.returncode, p.stderr.decode("utf-8", "replace").strip())
-    return p.stdout, None
+        return None, "BROKEN: timed out after 20s"
+    if p.returncode == 0:
+        return p.stdout, None
+    msg = p.stderr.decode("utf-8", "replace").strip()
+    if p.returncode != 1 or not ERROR_FORMAT.search(msg):
+        return None, "BROKEN: exit %d, not 1 with name:line:col: %s" % (p.returncode, msg[-600:])
+    return None, msg
 
 
 def short_diff(want, got):
@@ -115,7 +123,7 @@ def main():
             ok = (want_err is not None) == expects_error(n)
             why = "jinja2 said: %s" % (want_err or "(rendered fine, but error_ cases must fail)")
         elif want_err is not None or got_err is not None:
-            ok = want_err is not None and got_err is not None
+            ok = want_err is not None and got_err is not None and not got_err.startswith("BROKEN")
             why = "jinja2: %s\n    mallard: %s" % (want_err or "rendered", got_err or "rendered")
         else:
             ok = want == got
