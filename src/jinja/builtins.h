@@ -22,6 +22,18 @@ jv jinja_method_get(arena *a, jv self, const char *name);
  * `{% set ns.attr = v %}` stores into that dict. */
 extern const jv_class jinja_namespace_class;
 
+/* Additions (J2), provided by format.c: Python's printf-style `fmt % values`
+ * (values a tuple, a dict for %(name)s, or a single value) for the format
+ * filter and the evaluator's % operator on a string, and str.format(). */
+jinja_status jinja_format_percent(jinja_call *call, jv fmt, jv values, jv *result);
+jinja_status jinja_format_str(jinja_call *call, jv fmt, const jv *args, size_t nargs,
+                              const jv_kwarg *kwargs, size_t nkwargs, jv *result);
+/* Flag (J2) on a (grouper, list) tuple made by the groupby filter: it also
+ * answers .grouper and .list through jinja_method_get. */
+enum {
+    JV_FLAG_GROUP = 1 << 2,
+};
+
 /* --- provided by the evaluator -------------------------------------------- */
 /* Applies the filter or test called name, as `x|name(args)` or `x is name`
  * would, with args[0] the value (map('upper'), select('odd'), ...). */
