@@ -16,7 +16,7 @@
 #include <string.h>
 
 enum {
-    DEFAULT_MAX_DEPTH = 100,
+    DEFAULT_MAX_DEPTH = 200, /* Python's recursion limit stops Jinja2 near 245 */
     /* string and list repetition beyond this is a mistake, not a template */
     MAX_REPEAT_BYTES = 64 << 20,
     SMALL_ARGS = 8,
@@ -35,6 +35,7 @@ typedef struct scope {
     var *vars;
     uint32_t n, cap;
     bool hide_context; /* a template imported without context */
+    bool toplevel;     /* a template's top level: its sets and macros are exported */
 } scope;
 
 typedef struct render {
@@ -1512,6 +1513,7 @@ static bool make_module(render *r, const node *at, const jinja_template *t, scop
         return fail(r, at, "maximum recursion depth exceeded (%d nested imports)", r->max_depth);
     scope *top = scope_new(r, parent);
     top->hide_context = hide_context;
+    top->toplevel = true;
     const jinja_template *saved = r->tmpl;
     r->tmpl = t;
     r->depth++;
@@ -1567,6 +1569,7 @@ static xstatus exec_include(render *r, scope *sc, const node *n, strbuf *out)
     bool with_context = n->flags & NF_WITH_CONTEXT;
     scope *top = scope_new(r, with_context ? sc : NULL);
     top->hide_context = !with_context;
+    top->toplevel = true;
     const jinja_template *saved = r->tmpl;
     r->tmpl = t;
     r->depth++;
@@ -1599,7 +1602,7 @@ static bool import_module(render *r, scope *sc, const node *n, jv *module)
 /* --- statements ----------------------------------------------------------- */
 static bool is_toplevel(const scope *sc)
 {
-    return sc->parent == NULL;
+    return sc->toplevel;
 }
 
 static xstatus exec_node(render *r, scope *sc, const node *n, strbuf *out)
@@ -1753,6 +1756,7 @@ bool jinja_render(const jinja_template *t, const jinja_render_opts *opts, strbuf
     render_init(&r, t->env, opts, a, err);
     r.tmpl = t;
     scope *top = scope_new(&r, NULL);
+    top->toplevel = true;
     xstatus st = exec_body(&r, top, &t->body, out);
     bool ok = st != X_FAIL || r.returning;
     render_release(&r);

@@ -39,12 +39,33 @@ void jinja_error_atv(mlerr *err, const source_info *src, int line, int col, cons
     const char *eol = memchr(p, '\n', (size_t)(end - p));
     if (!eol)
         eol = end;
+    /* a long line is shown as a window around the column */
+    enum { WINDOW = 60 };
+    const char *from = p, *to = eol;
+    if (col > 0 && col - 1 > WINDOW && (size_t)(eol - p) > 2 * WINDOW)
+        from = p + (col - 1 - WINDOW);
+    if (from > eol)
+        from = eol;
+    if ((size_t)(to - from) > 2 * WINDOW)
+        to = from + 2 * WINDOW;
+    while (from > p && from < eol && ((unsigned char)*from & 0xc0) == 0x80)
+        from--;
+    while (to < eol && ((unsigned char)*to & 0xc0) == 0x80)
+        to++;
     strbuf_adds(&err->msg, "\n  ");
-    strbuf_add(&err->msg, p, (size_t)(eol - p));
-    if (col > 0) {
+    if (from > p)
+        strbuf_adds(&err->msg, "...");
+    strbuf_add(&err->msg, from, (size_t)(to - from));
+    if (to < eol)
+        strbuf_adds(&err->msg, "...");
+    if (col > 0 && p + col - 1 <= eol) {
         strbuf_adds(&err->msg, "\n  ");
-        for (int i = 1; i < col && p + i - 1 < eol; i++)
-            strbuf_addc(&err->msg, p[i - 1] == '\t' ? '\t' : ' ');
+        if (from > p)
+            strbuf_adds(&err->msg, "   ");
+        for (const char *c = from; c < p + col - 1; c++) {
+            if (((unsigned char)*c & 0xc0) != 0x80)
+                strbuf_addc(&err->msg, *c == '\t' ? '\t' : ' ');
+        }
         strbuf_addc(&err->msg, '^');
     }
 }

@@ -764,6 +764,8 @@ static node *parse_postfix(parser *p, node *n)
             n = parse_subscript(p, n);
         } else if (is_op(t, OP_LPAREN)) {
             node *c = new_node(p, N_CALL, t);
+            c->line = n->line; /* errors point at the callee */
+            c->col = n->col;
             c->a = n;
             if (!parse_call_args(p, &c->args))
                 return NULL;
@@ -870,6 +872,8 @@ static node *parse_filter_expr(parser *p, node *n)
             n = parse_test(p, n);
         } else if (is_op(t, OP_LPAREN)) {
             node *c = new_node(p, N_CALL, t);
+            c->line = n->line; /* errors point at the callee */
+            c->col = n->col;
             c->a = n;
             if (!parse_call_args(p, &c->args))
                 return NULL;
