@@ -58,12 +58,7 @@ GLOBAL(g_range)
     if (count > MAX_RANGE)
         return jinja_call_error(call, "range too big: %llu items (the limit is %d)",
                                 (unsigned long long)count, MAX_RANGE);
-    jv out = jv_list(ARENA);
-    int64_t x = start;
-    for (uint64_t i = 0; i < count; i++) {
-        jv_list_append(out, jv_int(x));
-        x = (int64_t)((uint64_t)x + (uint64_t)step);
-    }
+    jv out = jv_range(ARENA, start, stop, step);
     *result = out;
     return JINJA_OK;
 }

@@ -794,6 +794,7 @@ METHOD(d_items)
         jv pair[2] = {jv_dict_key_at(SELF, i), jv_dict_value_at(SELF, i)};
         jv_list_append(out, jv_tuple(ARENA, pair, 2));
     }
+    out.flags |= JV_FLAG_ITEMS_VIEW;
     *result = out;
     return JINJA_OK;
 }
@@ -804,6 +805,7 @@ METHOD(d_keys)
     jv out = jv_list(ARENA);
     for (size_t i = 0; i < jv_dict_len(SELF); i++)
         jv_list_append(out, jv_dict_key_at(SELF, i));
+    out.flags |= JV_FLAG_KEYS_VIEW;
     *result = out;
     return JINJA_OK;
 }
@@ -814,6 +816,7 @@ METHOD(d_values)
     jv out = jv_list(ARENA);
     for (size_t i = 0; i < jv_dict_len(SELF); i++)
         jv_list_append(out, jv_dict_value_at(SELF, i));
+    out.flags |= JV_FLAG_VALUES_VIEW;
     *result = out;
     return JINJA_OK;
 }
@@ -1006,7 +1009,7 @@ jv jinja_method_get(arena *a, jv self, const char *name)
             if (!strcmp(name, "list"))
                 return jv_list_get(self, 1);
         }
-        table = (self.flags & JV_FLAG_TUPLE) ? tuple_methods : list_methods;
+        table = (self.flags & JV_FLAG_TUPLE) || jv_is_range(self) ? tuple_methods : list_methods;
         break;
     case JV_DICT:
         table = dict_methods;

@@ -65,6 +65,11 @@ long pystr_lower_cp(long cp)
         return (cp & 1) ? cp : cp + 1;
     if (cp == 0x178)
         return 0xff;
+    /* DŽ Dž dž, LJ Lj lj, NJ Nj nj, DZ Dz dz: capital and title lower alike. */
+    if ((cp >= 0x1c4 && cp <= 0x1cc) || (cp >= 0x1f1 && cp <= 0x1f3))
+        return cp == 0x1c4 || cp == 0x1c7 || cp == 0x1ca || cp == 0x1f1   ? cp + 2
+               : cp == 0x1c5 || cp == 0x1c8 || cp == 0x1cb || cp == 0x1f2 ? cp + 1
+                                                                          : cp;
     if (cp >= 0x179 && cp <= 0x17e)
         return (cp & 1) ? cp + 1 : cp;
     if (cp == 0x386)
@@ -118,6 +123,10 @@ long pystr_upper_cp(long cp)
         return (cp & 1) ? cp : cp - 1;
     if (cp == 0x17f)
         return 'S';
+    if ((cp >= 0x1c4 && cp <= 0x1cc) || (cp >= 0x1f1 && cp <= 0x1f3))
+        return cp == 0x1c6 || cp == 0x1c9 || cp == 0x1cc || cp == 0x1f3   ? cp - 2
+               : cp == 0x1c5 || cp == 0x1c8 || cp == 0x1cb || cp == 0x1f2 ? cp - 1
+                                                                          : cp;
     if (cp == 0x3ac)
         return 0x386;
     if (cp >= 0x3ad && cp <= 0x3af)
@@ -277,10 +286,36 @@ void pystr_lower(const char *s, size_t n, strbuf *out)
     }
 }
 
+/* Upper-casing that makes several characters (SpecialCasing.txt). */
+static const char *upper_special(long cp)
+{
+    switch (cp) {
+    case 0xdf:
+        return "SS";
+    case 0x149:
+        return "\xca\xbcN";
+    case 0xfb00:
+        return "FF";
+    case 0xfb01:
+        return "FI";
+    case 0xfb02:
+        return "FL";
+    case 0xfb03:
+        return "FFI";
+    case 0xfb04:
+        return "FFL";
+    case 0xfb05:
+    case 0xfb06:
+        return "ST";
+    }
+    return NULL;
+}
+
 static void put_upper(strbuf *out, long cp)
 {
-    if (cp == 0xdf) {
-        strbuf_adds(out, "SS");
+    const char *special = upper_special(cp);
+    if (special) {
+        strbuf_adds(out, special);
         return;
     }
     pystr_put(out, pystr_upper_cp(cp));
@@ -300,14 +335,31 @@ void pystr_upper(const char *s, size_t n, strbuf *out)
     }
 }
 
-/* Title case of ß is "Ss". */
+/* Title case: the digraphs have a title form of their own (Dž). */
+static long title_cp(long cp)
+{
+    if ((cp >= 0x1c4 && cp <= 0x1cc) || (cp >= 0x1f1 && cp <= 0x1f3)) {
+        long lower = pystr_lower_cp(cp);
+        return lower - 1;
+    }
+    return pystr_upper_cp(cp);
+}
+
+/* Title case of ß is "Ss", of ﬁ "Fi". */
 static void put_title(strbuf *out, long cp)
 {
-    if (cp == 0xdf) {
-        strbuf_adds(out, "Ss");
+    const char *special = upper_special(cp);
+    if (special) {
+        if (special[0] & 0x80) {
+            strbuf_adds(out, special);
+            return;
+        }
+        strbuf_addc(out, special[0]);
+        for (const char *c = special + 1; *c; c++)
+            strbuf_addc(out, (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c));
         return;
     }
-    pystr_put(out, pystr_upper_cp(cp));
+    pystr_put(out, title_cp(cp));
 }
 
 void pystr_title(const char *s, size_t n, strbuf *out)

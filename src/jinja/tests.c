@@ -201,7 +201,8 @@ TESTFN(t_callable)
 {
     BIND("callable", 1, "obj");
     jv v = p[0];
-    bool c = v.kind == JV_CALLABLE ||
+    /* Undefined defines __call__ (to fail), so callable() says yes. */
+    bool c = v.kind == JV_CALLABLE || v.kind == JV_UNDEFINED ||
              (v.kind == JV_OBJECT && jv_object_class(v) && jv_object_class(v)->call);
     return yes(result, c);
 }

@@ -16,6 +16,7 @@ struct jv_list {
     arena *a;
     jv *items;
     size_t len, cap;
+    const int64_t *range; /* start, stop, step of a range(); NULL otherwise */
     bool frozen;
 };
 
@@ -174,6 +175,38 @@ jv jv_tuple(arena *a, const jv *items, size_t n)
         v.u.l->len = v.u.l->cap = n;
     }
     return v;
+}
+
+static void list_reserve(struct jv_list *l, size_t need);
+
+jv jv_range(arena *a, int64_t start, int64_t stop, int64_t step)
+{
+    jv v = jv_list(a);
+    struct jv_list *l = v.u.l;
+    int64_t *r = arena_alloc(a, 3 * sizeof *r);
+    r[0] = start;
+    r[1] = stop;
+    r[2] = step;
+    uint64_t count = 0;
+    if (step > 0 && start < stop)
+        count = ((uint64_t)stop - (uint64_t)start - 1) / (uint64_t)step + 1;
+    else if (step < 0 && start > stop)
+        count = ((uint64_t)start - (uint64_t)stop - 1) / ((uint64_t)0 - (uint64_t)step) + 1;
+    list_reserve(l, (size_t)count);
+    int64_t x = start;
+    for (uint64_t i = 0; i < count; i++) {
+        l->items[i] = jv_int(x);
+        x = (int64_t)((uint64_t)x + (uint64_t)step);
+    }
+    l->len = (size_t)count;
+    l->range = r;
+    l->frozen = true;
+    return v;
+}
+
+bool jv_is_range(jv v)
+{
+    return v.kind == JV_LIST && v.u.l->range != NULL;
 }
 
 size_t jv_list_len(jv list)
@@ -892,6 +925,20 @@ static void print_container(jv v, strbuf *out, const visit *up)
         return;
     }
     visit here = {self, up, up ? up->depth + 1 : 1};
+    if (v.kind == JV_LIST && v.u.l->range) {
+        const int64_t *r = v.u.l->range;
+        strbuf_addf(out, "range(%" PRId64 ", %" PRId64, r[0], r[1]);
+        if (r[2] != 1)
+            strbuf_addf(out, ", %" PRId64, r[2]);
+        strbuf_addc(out, ')');
+        return;
+    }
+    const char *view = v.flags & JV_FLAG_KEYS_VIEW     ? "dict_keys("
+                       : v.flags & JV_FLAG_VALUES_VIEW ? "dict_values("
+                       : v.flags & JV_FLAG_ITEMS_VIEW  ? "dict_items("
+                                                       : NULL;
+    if (view)
+        strbuf_adds(out, view);
     if (v.kind == JV_LIST) {
         strbuf_addc(out, tuple ? '(' : '[');
         for (size_t i = 0; i < v.u.l->len; i++) {
@@ -902,6 +949,8 @@ static void print_container(jv v, strbuf *out, const visit *up)
         if (tuple && v.u.l->len == 1)
             strbuf_addc(out, ',');
         strbuf_addc(out, tuple ? ')' : ']');
+        if (view)
+            strbuf_addc(out, ')');
         return;
     }
     strbuf_addc(out, '{');
@@ -1208,6 +1257,8 @@ static jv copy_at(arena *a, jv v, int depth)
     case JV_LIST: {
         if (depth > MAX_VALUE_DEPTH)
             return jv_none();
+        if (v.u.l->range)
+            return jv_range(a, v.u.l->range[0], v.u.l->range[1], v.u.l->range[2]);
         jv l = jv_list(a);
         l.flags = out.flags;
         list_reserve(l.u.l, v.u.l->len);
@@ -1269,6 +1320,12 @@ const char *jv_kind_name(jv v)
     case JV_STRING:
         return "str";
     case JV_LIST:
+        if (v.u.l->range)
+            return "range";
+        if (v.flags & (JV_FLAG_KEYS_VIEW | JV_FLAG_VALUES_VIEW | JV_FLAG_ITEMS_VIEW))
+            return v.flags & JV_FLAG_KEYS_VIEW     ? "dict_keys"
+                   : v.flags & JV_FLAG_VALUES_VIEW ? "dict_values"
+                                                   : "dict_items";
         return v.flags & JV_FLAG_TUPLE ? "tuple" : "list";
     case JV_DICT:
         return "dict";
