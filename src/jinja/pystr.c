@@ -538,10 +538,8 @@ jv pystr_split(arena *a, const char *s, size_t n, const char *sep, size_t nsep, 
         if (i >= n)
             break;
         if (maxsplit == 0) {
-            /* The rest, with trailing whitespace stripped. */
-            size_t b, e;
-            pystr_strip(s + i, n - i, NULL, 0, PYSTR_RIGHT, &b, &e);
-            push(a, out, s + i, e);
+            /* The rest as it is, trailing whitespace included. */
+            push(a, out, s + i, n - i);
             break;
         }
         size_t start = i;
@@ -599,9 +597,7 @@ jv pystr_rsplit(arena *a, const char *s, size_t n, const char *sep, size_t nsep,
         if (e == 0)
             break;
         if (maxsplit == 0) {
-            size_t b, end;
-            pystr_strip(s, e, NULL, 0, PYSTR_LEFT, &b, &end);
-            push(a, out, s + b, e - b);
+            push(a, out, s, e);
             break;
         }
         size_t end = e;
