@@ -235,6 +235,8 @@ const env_entry *jinja_table_find(const env_table *t, const char *name, uint32_t
 struct jinja_env {
     arena arena;
     jinja_undefined_mode undefined;
+    long max_steps;
+    size_t max_bytes;
     jinja_loader_fn loader;
     void *loader_data;
     env_table globals, filters, tests;

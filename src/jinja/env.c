@@ -100,6 +100,12 @@ void jinja_env_set_undefined(jinja_env *env, jinja_undefined_mode mode)
     env->undefined = mode;
 }
 
+void jinja_env_set_limits(jinja_env *env, long max_steps, size_t max_bytes)
+{
+    env->max_steps = max_steps;
+    env->max_bytes = max_bytes;
+}
+
 void jinja_env_set_loader(jinja_env *env, jinja_loader_fn fn, void *userdata)
 {
     env->loader = fn;

@@ -36,6 +36,7 @@ typedef struct scope {
     uint32_t n, cap;
     bool hide_context; /* a template imported without context */
     bool toplevel;     /* a template's top level: its sets and macros are exported */
+    bool hides_loop;   /* an included template: the includer's `loop` is not passed */
 } scope;
 
 typedef struct render {
@@ -49,6 +50,8 @@ typedef struct render {
     const jinja_template *tmpl; /* whose nodes are running, for error locations */
     bool returning;             /* a return() is unwinding to its macro */
     jv return_value;
+    long steps;          /* loop iterations and calls so far, for env->max_steps */
+    size_t output_bytes; /* for env->max_bytes */
     /* output buffers for macro calls and blocks, reused by depth */
     strbuf **bufs;
     size_t nbufs, bufs_used;
@@ -105,11 +108,12 @@ static var *scope_set(render *r, scope *s, name_ref nm, jv value)
 
 static jv lookup(const render *r, scope *sc, const char *name, uint32_t hash)
 {
-    bool hide_context = false;
+    bool hide_context = false, hide_loop = false;
     for (scope *s = sc; s; s = s->parent) {
         var *v = scope_find(s, name, hash);
-        if (v)
+        if (v && !(hide_loop && strcmp(name, "loop") == 0))
             return v->value;
+        hide_loop |= s->hides_loop;
         if (!s->parent)
             hide_context = s->hide_context;
     }
@@ -147,6 +151,18 @@ static bool fail_undefined(render *r, const node *at, jv v)
 static const char *type_name(jv v)
 {
     return jv_kind_name(v);
+}
+
+/* Counts one unit of work against the env's limits. */
+static bool step(render *r, const node *at)
+{
+    r->steps++;
+    if (r->env->max_steps && r->steps > r->env->max_steps)
+        return fail(r, at, "template exceeded its work limit (%ld steps)", r->env->max_steps);
+    if (r->env->max_bytes &&
+        (r->a->total > r->env->max_bytes || r->output_bytes > r->env->max_bytes))
+        return fail(r, at, "template exceeded its memory limit (%zu bytes)", r->env->max_bytes);
+    return true;
 }
 
 /* --- output buffers ------------------------------------------------------- */
@@ -236,6 +252,7 @@ static bool emit(render *r, const node *at, jv v, strbuf *out)
     switch (v.kind) {
     case JV_STRING:
         strbuf_add(out, jv_str_ptr(v), jv_str_len(v));
+        r->output_bytes += jv_str_len(v);
         return true;
     case JV_UNDEFINED:
         if (r->undef == JINJA_UNDEFINED_STRICT)
@@ -933,6 +950,8 @@ static bool call_macro(render *r, const node *at, const jv_callable *c, const jv
     if (r->depth >= r->max_depth)
         return fail(r, at, "maximum recursion depth exceeded (%d nested calls) in macro '%s'",
                     r->max_depth, mname);
+    if (!step(r, at))
+        return false;
     if (nargs > m->nparams && !m->catch_varargs)
         return fail(r, at, "macro '%s' takes not more than %zu argument(s)", mname, m->nparams);
     scope *ms = scope_new(r, c->closure);
@@ -1044,6 +1063,8 @@ static bool call_value(render *r, scope *sc, const node *at, jv callee, const jv
     if (callee.kind == JV_CALLABLE) {
         const jv_callable *c = callee.u.c;
         if (c->fn) {
+            if (!step(r, at))
+                return false;
             jinja_call call = {.r = r, .sc = sc, .at = at};
             *out = jv_none();
             jinja_status st = c->fn(&call, c->userdata, args, nargs, kwargs, nkwargs, out);
@@ -1073,6 +1094,8 @@ static jinja_status call_filter_entry(jinja_call *call, const env_entry *e, cons
                                       jv *result)
 {
     *result = jv_none();
+    if (!step(call->r, call->at))
+        return JINJA_ERROR;
     jinja_status st = e->fn(call, e->userdata, args, nargs, kwargs, nkwargs, result);
     if (st == JINJA_ERROR && !call->r->err->set)
         fail(call->r, call->at, "filter '%s' failed", e->name);
@@ -1447,6 +1470,9 @@ static xstatus exec_for(render *r, scope *sc, const node *n, strbuf *out)
     }
     if (count == 0)
         return n->list2.n ? exec_body(r, sc, &n->list2, out) : X_OK;
+    /* Jinja2 runs the else block unless some iteration ran to its end (so
+     * a break or continue in every iteration still runs it) */
+    bool iterated = false;
     loop_state *ls = ARENA_NEW(r->a, loop_state);
     ls->a = r->a;
     ls->items = items;
@@ -1454,6 +1480,8 @@ static xstatus exec_for(render *r, scope *sc, const node *n, strbuf *out)
     jv loop = jv_object(r->a, &loop_class, ls);
     name_ref loop_name = {LOOP_NAME.s, jinja_hash(LOOP_NAME.s)};
     for (size_t i = 0; i < count; i++) {
+        if (!step(r, n))
+            return X_FAIL;
         ls->i = i;
         /* a fresh scope each iteration: sets inside do not carry over */
         body = scope_new(r, sc);
@@ -1465,7 +1493,11 @@ static xstatus exec_for(render *r, scope *sc, const node *n, strbuf *out)
             break;
         if (st == X_FAIL)
             return X_FAIL;
+        if (st == X_OK)
+            iterated = true;
     }
+    if (!iterated && n->list2.n)
+        return exec_body(r, sc, &n->list2, out);
     return X_OK;
 }
 
@@ -1570,6 +1602,7 @@ static xstatus exec_include(render *r, scope *sc, const node *n, strbuf *out)
     scope *top = scope_new(r, with_context ? sc : NULL);
     top->hide_context = !with_context;
     top->toplevel = true;
+    top->hides_loop = true;
     const jinja_template *saved = r->tmpl;
     r->tmpl = t;
     r->depth++;
@@ -1612,6 +1645,7 @@ static xstatus exec_node(render *r, scope *sc, const node *n, strbuf *out)
     switch ((node_kind)n->kind) {
     case S_DATA:
         strbuf_add(out, jv_str_ptr(n->value), jv_str_len(n->value));
+        r->output_bytes += jv_str_len(n->value);
         return X_OK;
     case S_OUTPUT:
         if (n->a->kind == N_CONST && n->a->value.kind == JV_STRING) {
