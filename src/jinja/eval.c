@@ -1121,7 +1121,7 @@ static bool eval_filter(render *r, scope *sc, const node *n, const jv *base, jv 
     const env_entry *e = jinja_table_find(&r->env->filters, n->name.s, n->name.hash);
     if (!e)
         return fail(r, n, "No filter named '%s'.", n->name.s);
-    argv_t av;
+    argv_t av = {0};
     if (!eval_args(r, sc, n, &n->args, &value, 1, jv_none(), NULL, &av))
         return false;
     jinja_call call = {.r = r, .sc = sc, .at = n};
@@ -1136,7 +1136,7 @@ static bool eval_test(render *r, scope *sc, const node *n, bool *out)
     const env_entry *e = jinja_table_find(&r->env->tests, n->name.s, n->name.hash);
     if (!e)
         return fail(r, n, "No test named '%s'.", n->name.s);
-    argv_t av;
+    argv_t av = {0};
     if (!eval_args(r, sc, n, &n->args, &value, 1, jv_none(), NULL, &av))
         return false;
     jinja_call call = {.r = r, .sc = sc, .at = n};
@@ -1165,7 +1165,7 @@ static bool concat_part(render *r, const node *at, jv v, strbuf *sb)
 static bool eval(render *r, scope *sc, const node *n, jv *out)
 {
     jv a, b;
-    bool t;
+    bool t = false;
     switch ((node_kind)n->kind) {
     case N_CONST:
         *out = n->value;
@@ -1309,7 +1309,7 @@ static bool eval(render *r, scope *sc, const node *n, jv *out)
         jv callee;
         if (!eval(r, sc, n->a, &callee))
             return false;
-        argv_t av;
+        argv_t av = {0};
         if (!eval_args(r, sc, n, &n->args, NULL, 0, jv_none(), NULL, &av))
             return false;
         return call_value(r, sc, n, callee, av.pos, av.npos, av.kw, av.nkw, out);
@@ -1458,7 +1458,7 @@ static xstatus exec_for(render *r, scope *sc, const node *n, strbuf *out)
         size_t kept = 0;
         for (size_t i = 0; i < count; i++) {
             body->n = 0;
-            bool t;
+            bool t = false;
             jv v;
             if (!assign(r, body, n->a, items[i], false) || !eval(r, body, n->c, &v) ||
                 !truthy(r, n->c, v, &t))
@@ -1641,7 +1641,7 @@ static bool is_toplevel(const scope *sc)
 static xstatus exec_node(render *r, scope *sc, const node *n, strbuf *out)
 {
     jv v;
-    bool t;
+    bool t = false;
     switch ((node_kind)n->kind) {
     case S_DATA:
         strbuf_add(out, jv_str_ptr(n->value), jv_str_len(n->value));
@@ -1700,7 +1700,7 @@ static xstatus exec_node(render *r, scope *sc, const node *n, strbuf *out)
         caller.u.c = c;
         const node *call = n->a;
         jv callee;
-        argv_t av;
+        argv_t av = {0};
         if (!eval(r, sc, call->a, &callee) ||
             !eval_args(r, sc, call, &call->args, NULL, 0, caller, "caller", &av) ||
             !call_value(r, sc, call, callee, av.pos, av.npos, av.kw, av.nkw, &v))
