@@ -1729,11 +1729,10 @@ static xstatus exec_node(render *r, scope *sc, const node *n, strbuf *out)
         if (!import_module(r, sc, n, &module))
             return X_FAIL;
         for (size_t i = 0; i < n->nnames; i++) {
+            /* a name the module lacks is undefined, as in Jinja2 */
             v = jv_dict_get_str(module, n->names[i].s);
-            if (v.kind == JV_UNDEFINED) {
-                fail(r, n, "the template does not export the requested name '%s'", n->names[i].s);
-                return X_FAIL;
-            }
+            if (v.kind == JV_UNDEFINED)
+                v = jv_undefined(n->aliases[i].s);
             scope_set(r, sc, n->aliases[i], v);
         }
         return X_OK;
