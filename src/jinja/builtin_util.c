@@ -170,30 +170,36 @@ static bool all_digits(const char *s, size_t n)
     return true;
 }
 
-jv bi_attr_path(jinja_call *call, jv item, jv attribute, jv dflt)
+bool bi_attr_path(jinja_call *call, jv item, jv attribute, jv dflt, jv *out)
 {
     arena *a = jinja_call_arena(call);
     bool use_default = !bi_missing(dflt) && dflt.kind != JV_NONE;
-    if (attribute.kind == JV_NONE || bi_missing(attribute))
-        return item;
-    if (attribute.kind != JV_STRING) {
-        item = jinja_call_getitem(call, item, attribute);
-        return use_default && item.kind == JV_UNDEFINED ? dflt : item;
+    if (attribute.kind == JV_NONE || bi_missing(attribute)) {
+        *out = item;
+        return true;
     }
-    const char *s = jv_str_ptr(attribute);
+    const char *s = attribute.kind == JV_STRING ? jv_str_ptr(attribute) : NULL;
     size_t n = jv_str_len(attribute);
     size_t start = 0;
     for (;;) {
-        const char *dot = memchr(s + start, '.', n - start);
-        size_t end = dot ? (size_t)(dot - s) : n;
-        jv key;
-        if (all_digits(s + start, end - start) && end - start < 19) {
-            int64_t num = 0;
-            for (size_t i = start; i < end; i++)
-                num = num * 10 + (s[i] - '0');
-            key = jv_int(num);
-        } else {
-            key = jv_string_n(a, s + start, end - start);
+        jv key = attribute;
+        const char *dot = NULL;
+        size_t end = n;
+        if (s) {
+            dot = memchr(s + start, '.', n - start);
+            end = dot ? (size_t)(dot - s) : n;
+            if (all_digits(s + start, end - start) && end - start < 19) {
+                int64_t num = 0;
+                for (size_t i = start; i < end; i++)
+                    num = num * 10 + (s[i] - '0');
+                key = jv_int(num);
+            } else {
+                key = jv_string_n(a, s + start, end - start);
+            }
+        }
+        if (item.kind == JV_UNDEFINED) {
+            bi_undefined_error(call, item);
+            return false;
         }
         item = jinja_call_getitem(call, item, key);
         if (use_default && item.kind == JV_UNDEFINED)
@@ -202,7 +208,8 @@ jv bi_attr_path(jinja_call *call, jv item, jv attribute, jv dflt)
             break;
         start = end + 1;
     }
-    return item;
+    *out = item;
+    return true;
 }
 
 jv bi_lower_key(arena *a, jv v)

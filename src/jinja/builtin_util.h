@@ -26,9 +26,10 @@ bool bi_iter(jinja_call *call, jv v, jv *list);
 bool bi_int(jinja_call *call, const char *what, jv v, int64_t *out);
 /* Python truthiness, failing on undefined in strict mode. */
 bool bi_truthy(jinja_call *call, jv v, bool *out);
-/* Follows a Jinja attribute path ("a.b.0", or an int) through getitem.
- * A missing default (JV_UNDEFINED from bi_missing) means none. */
-jv bi_attr_path(jinja_call *call, jv item, jv attribute, jv dflt);
+/* Follows a Jinja attribute path ("a.b.0", or an int) through getitem,
+ * replacing an undefined step by dflt unless dflt is none or missing.
+ * Looking into an undefined value fails, as in Jinja. */
+bool bi_attr_path(jinja_call *call, jv item, jv attribute, jv dflt, jv *out);
 /* Python's ignore_case postprocessor: lowercases strings. */
 jv bi_lower_key(arena *a, jv v);
 /* Sorts items[0..n) stably by keys (items themselves when keys is NULL),

@@ -1195,7 +1195,10 @@ FILTER(f_join)
     for (size_t i = 0; i < n; i++) {
         jv item = jv_list_get(items, i);
         if (attribute.kind != JV_NONE)
-            item = bi_attr_path(call, item, attribute, jv_none());
+            if (!bi_attr_path(call, item, attribute, jv_none(), &item)) {
+                strbuf_release(&sb);
+                return JINJA_ERROR;
+            }
         if (i)
             strbuf_add(&sb, jv_str_ptr(sep), jv_str_len(sep));
         if (item.kind == JV_STRING) {
@@ -1277,20 +1280,26 @@ FILTER(f_slice)
 }
 
 /* sort keys for attribute="a,b" (a list per item) or one attribute. */
-static jv multi_key(jinja_call *call, jv item, jv attribute, bool case_sensitive)
+static bool multi_key(jinja_call *call, jv item, jv attribute, bool case_sensitive, jv *out)
 {
     arena *a = ARENA;
     jv key = jv_list(a);
     if (attribute.kind == JV_STRING && memchr(jv_str_ptr(attribute), ',', jv_str_len(attribute))) {
         jv parts = pystr_split(a, jv_str_ptr(attribute), jv_str_len(attribute), ",", 1, -1);
         for (size_t i = 0; i < jv_list_len(parts); i++) {
-            jv v = bi_attr_path(call, item, jv_list_get(parts, i), jv_none());
+            jv v;
+            if (!bi_attr_path(call, item, jv_list_get(parts, i), jv_none(), &v))
+                return false;
             jv_list_append(key, case_sensitive ? v : bi_lower_key(a, v));
         }
-        return key;
+        *out = key;
+        return true;
     }
-    jv v = bi_attr_path(call, item, attribute, jv_none());
-    return case_sensitive ? v : bi_lower_key(a, v);
+    jv v;
+    if (!bi_attr_path(call, item, attribute, jv_none(), &v))
+        return false;
+    *out = case_sensitive ? v : bi_lower_key(a, v);
+    return true;
 }
 
 FILTER(f_sort)
@@ -1303,9 +1312,10 @@ FILTER(f_sort)
     jv attribute = opt(p[3], jv_none());
     size_t n = jv_list_len(items);
     jv *keys = xmalloc((n ? n : 1) * sizeof *keys);
-    for (size_t i = 0; i < n; i++)
-        keys[i] = multi_key(call, jv_list_get(items, i), attribute, case_sensitive);
-    bool ok = bi_sort(call, jv_list_items(items), keys, n, reverse);
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++)
+        ok = multi_key(call, jv_list_get(items, i), attribute, case_sensitive, &keys[i]);
+    ok = ok && bi_sort(call, jv_list_items(items), keys, n, reverse);
     free(keys);
     if (!ok)
         return JINJA_ERROR;
@@ -1390,7 +1400,9 @@ FILTER(f_unique)
     jv out = jv_list(ARENA);
     for (size_t i = 0; i < jv_list_len(items); i++) {
         jv item = jv_list_get(items, i);
-        jv key = bi_attr_path(call, item, attribute, jv_none());
+        jv key;
+        if (!bi_attr_path(call, item, attribute, jv_none(), &key))
+            return JINJA_ERROR;
         if (!case_sensitive)
             key = bi_lower_key(ARENA, key);
         if (!hashable(call, key))
@@ -1417,12 +1429,16 @@ static jinja_status min_max(jinja_call *call, const jv *p, bool want_max, jv *re
         return JINJA_OK;
     }
     jv best = jv_list_get(items, 0);
-    jv best_key = bi_attr_path(call, best, attribute, jv_none());
+    jv best_key;
+    if (!bi_attr_path(call, best, attribute, jv_none(), &best_key))
+        return JINJA_ERROR;
     if (!case_sensitive)
         best_key = bi_lower_key(ARENA, best_key);
     for (size_t i = 1; i < n; i++) {
         jv item = jv_list_get(items, i);
-        jv key = bi_attr_path(call, item, attribute, jv_none());
+        jv key;
+        if (!bi_attr_path(call, item, attribute, jv_none(), &key))
+            return JINJA_ERROR;
         if (!case_sensitive)
             key = bi_lower_key(ARENA, key);
         bool better;
@@ -1501,7 +1517,9 @@ FILTER(f_sum)
     if (total.kind == JV_STRING)
         return jinja_call_error(call, "sum() can't sum strings [use ''.join(seq) instead]");
     for (size_t i = 0; i < jv_list_len(items); i++) {
-        jv item = bi_attr_path(call, jv_list_get(items, i), attribute, jv_none());
+        jv item;
+        if (!bi_attr_path(call, jv_list_get(items, i), attribute, jv_none(), &item))
+            return JINJA_ERROR;
         if (!py_add(call, total, item, &total))
             return JINJA_ERROR;
     }
@@ -1521,7 +1539,11 @@ FILTER(f_groupby)
     size_t n = jv_list_len(items);
     jv *keys = xmalloc((n ? n : 1) * sizeof *keys);
     for (size_t i = 0; i < n; i++) {
-        jv k = bi_attr_path(call, jv_list_get(items, i), attribute, dflt);
+        jv k;
+        if (!bi_attr_path(call, jv_list_get(items, i), attribute, dflt, &k)) {
+            free(keys);
+            return JINJA_ERROR;
+        }
         keys[i] = case_sensitive ? k : bi_lower_key(ARENA, k);
     }
     if (!bi_sort(call, jv_list_items(items), keys, n, false)) {
@@ -1536,8 +1558,9 @@ FILTER(f_groupby)
         jv group = jv_list(ARENA);
         for (size_t k = i; k < j; k++)
             jv_list_append(group, jv_list_get(items, k));
-        jv grouper =
-            case_sensitive ? keys[i] : bi_attr_path(call, jv_list_get(items, i), attribute, dflt);
+        jv grouper = keys[i];
+        if (!case_sensitive)
+            bi_attr_path(call, jv_list_get(items, i), attribute, dflt, &grouper);
         jv pair[2] = {grouper, group};
         jv t = jv_tuple(ARENA, pair, 2);
         t.flags |= JV_FLAG_GROUP;
@@ -1583,8 +1606,12 @@ FILTER(f_map)
             else if (strcmp(kwargs[k].name, "attribute") != 0)
                 return jinja_call_error(call, "Unexpected keyword argument '%s'", kwargs[k].name);
         }
-        for (size_t i = 0; i < n; i++)
-            jv_list_append(out, bi_attr_path(call, jv_list_get(items, i), attribute, dflt));
+        for (size_t i = 0; i < n; i++) {
+            jv v;
+            if (!bi_attr_path(call, jv_list_get(items, i), attribute, dflt, &v))
+                return JINJA_ERROR;
+            jv_list_append(out, v);
+        }
         return JINJA_OK;
     }
     if (nargs < 2)
@@ -1650,7 +1677,11 @@ static jinja_status select_reject(jinja_call *call, const jv *args, size_t nargs
     size_t n = jv_list_len(items);
     for (size_t i = 0; i < n; i++) {
         jv item = jv_list_get(items, i);
-        jv subject = lookup_attr ? bi_attr_path(call, item, attr, jv_none()) : item;
+        jv subject = item;
+        if (lookup_attr && !bi_attr_path(call, item, attr, jv_none(), &subject)) {
+            free(targs);
+            return JINJA_ERROR;
+        }
         bool pass;
         if (test) {
             targs[0] = subject;
@@ -1697,6 +1728,8 @@ FILTER(f_attr)
     jv name;
     if (!bi_str(call, p[1], &name))
         return JINJA_ERROR;
+    if (obj.kind == JV_UNDEFINED)
+        return bi_undefined_error(call, obj);
     /* An attribute only: a dict's keys are not its attributes. */
     if (obj.kind == JV_STRING || obj.kind == JV_LIST || obj.kind == JV_DICT) {
         *result = jinja_method_get(ARENA, obj, jv_str_ptr(name));
