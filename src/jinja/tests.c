@@ -66,7 +66,7 @@ static jinja_status modulo_is(jinja_call *call, jv value, jv num, int64_t want, 
 TESTFN(t_odd)
 {
     BIND("test_odd", 1, "value");
-    bool b;
+    bool b = false;
     jinja_status st = modulo_is(call, p[0], jv_int(2), 1, &b);
     return st == JINJA_OK ? yes(result, b) : st;
 }
@@ -74,7 +74,7 @@ TESTFN(t_odd)
 TESTFN(t_even)
 {
     BIND("test_even", 1, "value");
-    bool b;
+    bool b = false;
     jinja_status st = modulo_is(call, p[0], jv_int(2), 0, &b);
     return st == JINJA_OK ? yes(result, b) : st;
 }
@@ -82,7 +82,7 @@ TESTFN(t_even)
 TESTFN(t_divisibleby)
 {
     BIND("test_divisibleby", 2, "value", "num");
-    bool b;
+    bool b = false;
     jinja_status st = modulo_is(call, p[0], p[1], 0, &b);
     return st == JINJA_OK ? yes(result, b) : st;
 }
@@ -288,7 +288,7 @@ static jinja_status contains(jinja_call *call, jv value, jv seq, bool *out)
 TESTFN(t_in)
 {
     BIND("test_in", 2, "value", "seq");
-    bool b;
+    bool b = false;
     jinja_status st = contains(call, p[0], p[1], &b);
     return st == JINJA_OK ? yes(result, b) : st;
 }
