@@ -150,21 +150,32 @@ jv jinja_native(arena *a, const char *name, jinja_native_fn fn, void *userdata)
 }
 
 /* --- compiling ------------------------------------------------------------ */
-/* Jinja2 checks filter and test names when it compiles a template. */
-static bool check_names(const jinja_template *t, const node *n, mlerr *err);
+/* Jinja2 checks filter and test names when it compiles a template.  The
+ * same walk bounds the tree's depth: long operator chains (1+1+...+1) nest
+ * without recursing in the parser, and the evaluator recurses per level. */
+enum {
+    MAX_TREE_DEPTH = 1000
+};
 
-static bool check_list(const jinja_template *t, const node_list *l, mlerr *err)
+static bool check_names(const jinja_template *t, const node *n, int depth, mlerr *err);
+
+static bool check_list(const jinja_template *t, const node_list *l, int depth, mlerr *err)
 {
     for (size_t i = 0; i < l->n; i++)
-        if (!check_names(t, l->items[i], err))
+        if (!check_names(t, l->items[i], depth, err))
             return false;
     return true;
 }
 
-static bool check_names(const jinja_template *t, const node *n, mlerr *err)
+static bool check_names(const jinja_template *t, const node *n, int depth, mlerr *err)
 {
     if (!n)
         return true;
+    if (++depth > MAX_TREE_DEPTH) {
+        jinja_error_at(err, &t->src, n->line, n->col, "%s",
+                       "expression or block nested too deeply");
+        return false;
+    }
     if (n->kind == N_FILTER && !jinja_table_find(&t->env->filters, n->name.s, n->name.hash)) {
         jinja_error_at(err, &t->src, n->line, n->col, "No filter named '%s'.", n->name.s);
         return false;
@@ -173,19 +184,20 @@ static bool check_names(const jinja_template *t, const node *n, mlerr *err)
         jinja_error_at(err, &t->src, n->line, n->col, "No test named '%s'.", n->name.s);
         return false;
     }
-    if (!check_names(t, n->a, err) || !check_names(t, n->b, err) || !check_names(t, n->c, err) ||
-        !check_names(t, n->d, err) || !check_list(t, &n->list, err) ||
-        !check_list(t, &n->list2, err) || !check_list(t, &n->args.pos, err) ||
-        !check_names(t, n->args.star, err) || !check_names(t, n->args.starstar, err))
+    if (!check_names(t, n->a, depth, err) || !check_names(t, n->b, depth, err) ||
+        !check_names(t, n->c, depth, err) || !check_names(t, n->d, depth, err) ||
+        !check_list(t, &n->list, depth, err) || !check_list(t, &n->list2, depth, err) ||
+        !check_list(t, &n->args.pos, depth, err) || !check_names(t, n->args.star, depth, err) ||
+        !check_names(t, n->args.starstar, depth, err))
         return false;
     for (size_t i = 0; i < n->args.nkw; i++)
-        if (!check_names(t, n->args.kwvals[i], err))
+        if (!check_names(t, n->args.kwvals[i], depth, err))
             return false;
     if (n->macro) {
-        if (!check_list(t, &n->macro->body, err))
+        if (!check_list(t, &n->macro->body, depth, err))
             return false;
         for (size_t i = 0; i < n->macro->nparams; i++)
-            if (!check_names(t, n->macro->defaults[i], err))
+            if (!check_names(t, n->macro->defaults[i], depth, err))
                 return false;
     }
     return true;
@@ -218,7 +230,7 @@ jinja_template *jinja_compile(jinja_env *env, const char *name, const char *sour
 
     token_list tokens = {0};
     bool ok = jinja_lex(&t->arena, &t->src, &tokens, err) && jinja_parse(t, &tokens, err) &&
-              check_list(t, &t->body, err);
+              check_list(t, &t->body, 0, err);
     free(tokens.items);
     if (!ok) {
         jinja_template_free(t);

@@ -1089,19 +1089,20 @@ static node *parse_set(parser *p, const token *t)
     return n;
 }
 
-static void walk_uses(const node *n, macro_def *m);
+static void walk_uses(const node *n, macro_def *m, int depth);
 
-static void walk_list(const node_list *l, macro_def *m)
+static void walk_list(const node_list *l, macro_def *m, int depth)
 {
     for (size_t i = 0; i < l->n; i++)
-        walk_uses(l->items[i], m);
+        walk_uses(l->items[i], m, depth);
 }
 
 /* Which of varargs, kwargs and caller the macro body mentions: Jinja2 lets a
  * macro take extra arguments only then. */
-static void walk_uses(const node *n, macro_def *m)
+static void walk_uses(const node *n, macro_def *m, int depth)
 {
-    if (!n)
+    /* deeper trees are rejected after parsing (see check_names in env.c) */
+    if (!n || ++depth > 1100)
         return;
     if (n->kind == N_NAME) {
         if (!strcmp(n->name.s, "varargs"))
@@ -1112,21 +1113,21 @@ static void walk_uses(const node *n, macro_def *m)
             m->uses_caller = true;
         return;
     }
-    walk_uses(n->a, m);
-    walk_uses(n->b, m);
-    walk_uses(n->c, m);
-    walk_uses(n->d, m);
-    walk_list(&n->list, m);
-    walk_list(&n->list2, m);
-    walk_list(&n->args.pos, m);
+    walk_uses(n->a, m, depth);
+    walk_uses(n->b, m, depth);
+    walk_uses(n->c, m, depth);
+    walk_uses(n->d, m, depth);
+    walk_list(&n->list, m, depth);
+    walk_list(&n->list2, m, depth);
+    walk_list(&n->args.pos, m, depth);
     for (size_t i = 0; i < n->args.nkw; i++)
-        walk_uses(n->args.kwvals[i], m);
-    walk_uses(n->args.star, m);
-    walk_uses(n->args.starstar, m);
+        walk_uses(n->args.kwvals[i], m, depth);
+    walk_uses(n->args.star, m, depth);
+    walk_uses(n->args.starstar, m, depth);
     if (n->macro) {
-        walk_list(&n->macro->body, m);
+        walk_list(&n->macro->body, m, depth);
         for (size_t i = 0; i < n->macro->nparams; i++)
-            walk_uses(n->macro->defaults[i], m);
+            walk_uses(n->macro->defaults[i], m, depth);
     }
 }
 
@@ -1178,9 +1179,9 @@ static bool parse_macro_body(parser *p, macro_def *m, const char *tag,
     p->loop_depth = saved_loops;
     if (!ok)
         return false;
-    walk_list(&m->body, m);
+    walk_list(&m->body, m, 0);
     for (size_t i = 0; i < m->nparams; i++) {
-        walk_uses(m->defaults[i], m);
+        walk_uses(m->defaults[i], m, 0);
         /* a parameter of that name is an ordinary argument */
         if (!strcmp(m->params[i].s, "varargs"))
             m->catch_varargs = false;

@@ -189,6 +189,23 @@ TEST(nesting_is_bounded)
     got = render(strbuf_str(&sb));
     CHECK_CONTAINS(got, "nested too deeply");
     free(got);
+    /* operator chains nest without recursing in the parser */
+    strbuf_reset(&sb);
+    strbuf_adds(&sb, "{{ 0");
+    for (int i = 0; i < 5000; i++)
+        strbuf_adds(&sb, " + 1");
+    strbuf_adds(&sb, " }}");
+    got = render(strbuf_str(&sb));
+    CHECK_CONTAINS(got, "nested too deeply");
+    free(got);
+    strbuf_reset(&sb);
+    strbuf_adds(&sb, "{{ 0");
+    for (int i = 0; i < 500; i++)
+        strbuf_adds(&sb, " + 1");
+    strbuf_adds(&sb, " }}");
+    got = render(strbuf_str(&sb));
+    CHECK_STR(got, "500");
+    free(got);
     strbuf_release(&sb);
 }
 
