@@ -169,7 +169,7 @@ FILTER(f_center)
         *result = s;
         return JINJA_OK;
     }
-    if (width > 100000000)
+    if (width > 10000000)
         return jinja_call_error(call, "center: width too big");
     /* CPython's pad(): the odd space goes left when width is odd. */
     size_t marg = (size_t)width - len;
@@ -201,7 +201,11 @@ FILTER(f_indent)
             strbuf_release(&ind);
             return JINJA_ERROR;
         }
-        for (int64_t i = 0; i < w && i < 100000000; i++)
+        if (w > 100000) {
+            strbuf_release(&ind);
+            return jinja_call_error(call, "indent: width too big");
+        }
+        for (int64_t i = 0; i < w; i++)
             strbuf_addc(&ind, ' ');
     }
     /* s += "\n" then splitlines(): a trailing newline adds no line. */
@@ -1006,6 +1010,51 @@ FILTER(f_round)
     return JINJA_OK;
 }
 
+/* The TypeErrors json.dumps(sort_keys=True) raises, checked up front so
+ * that jv_to_json can print without failing. */
+static bool json_check(jinja_call *call, jv v, int depth)
+{
+    if (depth > 400) {
+        jinja_call_error(call, "Circular reference detected");
+        return false;
+    }
+    switch (v.kind) {
+    case JV_UNDEFINED:
+    case JV_CALLABLE:
+    case JV_OBJECT:
+        jinja_call_error(call, "Object of type %s is not JSON serializable",
+                         v.kind == JV_CALLABLE ? "function" : jv_kind_name(v));
+        return false;
+    case JV_LIST:
+        for (size_t i = 0; i < jv_list_len(v); i++)
+            if (!json_check(call, jv_list_get(v, i), depth + 1))
+                return false;
+        return true;
+    case JV_DICT: {
+        size_t n = jv_dict_len(v);
+        jv *keys = xmalloc((n ? n : 1) * sizeof *keys);
+        for (size_t i = 0; i < n; i++) {
+            keys[i] = jv_dict_key_at(v, i);
+            if (keys[i].kind == JV_LIST || keys[i].kind == JV_DICT ||
+                keys[i].kind == JV_UNDEFINED || keys[i].kind == JV_CALLABLE ||
+                keys[i].kind == JV_OBJECT) {
+                jinja_call_error(call, "keys must be str, int, float, bool or None, not %s",
+                                 jv_kind_name(keys[i]));
+                free(keys);
+                return false;
+            }
+        }
+        bool ok = bi_sort(call, keys, NULL, n, false);
+        free(keys);
+        for (size_t i = 0; ok && i < n; i++)
+            ok = json_check(call, jv_dict_value_at(v, i), depth + 1);
+        return ok;
+    }
+    default:
+        return true;
+    }
+}
+
 FILTER(f_tojson)
 {
     BIND("do_tojson", 1, "value", "indent");
@@ -1017,6 +1066,8 @@ FILTER(f_tojson)
             return JINJA_ERROR;
         o.indent = w < 0 ? 0 : w > 1000 ? 1000 : (int)w;
     }
+    if (!json_check(call, p[0], 0))
+        return JINJA_ERROR;
     strbuf sb = STRBUF_INIT;
     jv_to_json_opts(p[0], &o, &sb);
     *result = sb_result(call, &sb);
@@ -1235,6 +1286,8 @@ FILTER(f_batch)
         jv_list_append(tmp, jv_list_get(items, i));
     }
     if (jv_list_len(tmp)) {
+        if (fill.kind != JV_NONE && linecount > 10000000)
+            return jinja_call_error(call, "batch: linecount too big");
         if (fill.kind != JV_NONE)
             for (int64_t k = (int64_t)jv_list_len(tmp); k < linecount; k++)
                 jv_list_append(tmp, fill);

@@ -81,7 +81,7 @@ static void put_grouped_decimal(strbuf *out, const char *num, char group)
 /* Python's float formatting for types e E f F g G %, and '' (repr-like). */
 static void put_float(strbuf *out, double f, char type, long prec, bool alt, char group)
 {
-    char buf[512];
+    char buf[1024];
     if (isnan(f) || isinf(f)) {
         const char *s = isnan(f) ? "nan" : "inf";
         if (type == 'E' || type == 'F' || type == 'G')
@@ -115,7 +115,7 @@ static void put_float(strbuf *out, double f, char type, long prec, bool alt, cha
         if (prec == 0)
             prec = 1;
         snprintf(buf, sizeof buf, alt ? "%#.*g" : "%.*g", (int)prec, f);
-        if (!strpbrk(buf, ".einn"))
+        if (!strpbrk(buf, ".einn") && strlen(buf) + 3 <= sizeof buf)
             strcat(buf, ".0");
         group ? put_grouped_decimal(out, buf, group) : strbuf_adds(out, buf);
         return;

@@ -438,7 +438,7 @@ static jinja_status justify(jinja_call *call, const char *name, const jv *args, 
         *result = self;
         return JINJA_OK;
     }
-    if (width > 100000000)
+    if (width > 10000000)
         return jinja_call_error(call, "%s: width too big", name);
     size_t marg = (size_t)width - len, left;
     switch (how) {
