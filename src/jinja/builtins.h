@@ -48,5 +48,8 @@ jv jinja_call_getattr(jinja_call *call, jv obj, const char *attr);
 jv jinja_call_getitem(jinja_call *call, jv obj, jv key);
 /* The undefined mode of the render, for filters like default(). */
 jinja_undefined_mode jinja_call_undefined_mode(jinja_call *call);
+/* Addition (J1): appends what Jinja2 prints for a callable -- "<Macro 'name'>"
+ * for a macro, "<function name>" for a native -- for jv_to_str/jv_to_repr. */
+void jinja_callable_to_str(jv callable, strbuf *out);
 
 #endif

@@ -1926,3 +1926,14 @@ jinja_undefined_mode jinja_call_undefined_mode(jinja_call *call)
 {
     return call->r->undef;
 }
+
+void jinja_callable_to_str(jv callable, strbuf *out)
+{
+    const jv_callable *c = callable.kind == JV_CALLABLE ? callable.u.c : NULL;
+    if (!c)
+        return;
+    if (c->macro)
+        strbuf_addf(out, "<Macro '%s'>", c->name);
+    else
+        strbuf_addf(out, "<function %s>", c->name);
+}

@@ -325,6 +325,10 @@ static bool decode_string(lexer *lx, size_t start, const char *s, size_t n, toke
             put_utf8(&sb, cp);
             break;
         }
+        case 'N':
+            strbuf_release(&sb);
+            return fail(lx, start, "%s",
+                        "not supported yet: \\N{name} escapes in string literals");
         default:
             if (e >= '0' && e <= '7') {
                 uint32_t cp = (uint32_t)(e - '0');
