@@ -45,6 +45,8 @@ static jv sb_result(jinja_call *call, strbuf *sb)
     return v;
 }
 
+static bool length_of(jinja_call *call, jv v, int64_t *n);
+
 /* --- strings -------------------------------------------------------------- */
 FILTER(f_lower)
 {
@@ -187,9 +189,15 @@ FILTER(f_center)
 FILTER(f_indent)
 {
     BIND("do_indent", 1, "s", "width", "first", "blank");
-    jv s;
-    if (!bi_str(call, p[0], &s))
-        return JINJA_ERROR;
+    /* No str() here: Jinja appends "\n" to the value as it is. */
+    jv s = p[0];
+    if (s.kind == JV_UNDEFINED)
+        return bi_undefined_error(call, s);
+    if (s.kind == JV_LIST && !(s.flags & JV_FLAG_TUPLE))
+        return jinja_call_error(call, "'list' object has no attribute 'splitlines'");
+    if (s.kind != JV_STRING)
+        return jinja_call_error(call, "unsupported operand type(s) for +=: '%s' and 'str'",
+                                jv_kind_name(s));
     jv width = opt(p[1], jv_int(4));
     bool first = opt_bool(p[2], false), blank = opt_bool(p[3], false);
     strbuf ind = STRBUF_INIT;
@@ -235,10 +243,8 @@ FILTER(f_indent)
 FILTER(f_truncate)
 {
     BIND("do_truncate", 1, "s", "length", "killwords", "end", "leeway");
-    jv s, end;
+    jv s = p[0], end;
     int64_t length = 255, leeway = 5;
-    if (!bi_str(call, p[0], &s))
-        return JINJA_ERROR;
     if (!bi_missing(p[1]) && !bi_int(call, "truncate", p[1], &length))
         return JINJA_ERROR;
     bool killwords = opt_bool(p[2], false);
@@ -253,6 +259,17 @@ FILTER(f_truncate)
                                 (long long)length);
     if (leeway < 0)
         return jinja_call_error(call, "expected leeway >= 0, got %lld", (long long)leeway);
+    /* No str() here either: len(s) decides, for any sized value. */
+    if (s.kind != JV_STRING) {
+        int64_t size;
+        if (!length_of(call, s, &size))
+            return JINJA_ERROR;
+        if (size <= length + leeway) {
+            *result = s;
+            return JINJA_OK;
+        }
+        return jinja_call_error(call, "'%s' object has no attribute 'rsplit'", jv_kind_name(s));
+    }
     const char *str = jv_str_ptr(s);
     size_t n = jv_str_len(s);
     size_t len = pystr_len(str, n);
@@ -602,10 +619,12 @@ FILTER(f_xmlattr)
 FILTER(f_wordwrap)
 {
     BIND("do_wordwrap", 1, "s", "width", "break_long_words", "wrapstring", "break_on_hyphens");
-    jv s, wrap;
+    jv s = p[0], wrap;
     int64_t width = 79;
-    if (!bi_str(call, p[0], &s))
-        return JINJA_ERROR;
+    if (s.kind == JV_UNDEFINED)
+        return bi_undefined_error(call, s);
+    if (s.kind != JV_STRING)
+        return jinja_call_error(call, "'%s' object has no attribute 'splitlines'", jv_kind_name(s));
     if (!bi_missing(p[1]) && !bi_int(call, "wordwrap", p[1], &width))
         return JINJA_ERROR;
     if (width <= 0)
@@ -1022,8 +1041,7 @@ static bool json_check(jinja_call *call, jv v, int depth)
     case JV_UNDEFINED:
     case JV_CALLABLE:
     case JV_OBJECT:
-        jinja_call_error(call, "Object of type %s is not JSON serializable",
-                         v.kind == JV_CALLABLE ? "function" : jv_kind_name(v));
+        jinja_call_error(call, "Object of type %s is not JSON serializable", jv_kind_name(v));
         return false;
     case JV_LIST:
         for (size_t i = 0; i < jv_list_len(v); i++)

@@ -3,6 +3,7 @@
  * printing exactly as Python and Jinja2 print them. */
 #include "jinja/value.h"
 
+#include "jinja/ast.h" /* struct jv_callable, to print a macro's name */
 #include "util/xalloc.h"
 
 #include <float.h>
@@ -911,9 +912,6 @@ void jv_repr_string(const char *s, size_t len, strbuf *out)
     strbuf_addc(out, quote);
 }
 
-/* Weak: the evaluator may define how a macro prints (<Macro 'name'>). */
-#pragma weak jv_callable_str
-
 static void print_at(jv v, strbuf *out, bool repr, const visit *up);
 
 static void print_container(jv v, strbuf *out, const visit *up)
@@ -995,10 +993,18 @@ static void print_at(jv v, strbuf *out, bool repr, const visit *up)
         print_container(v, out, up);
         return;
     case JV_CALLABLE:
-        if (jv_callable_str)
-            jv_callable_str(v.u.c, out);
-        else
-            strbuf_adds(out, "<function>");
+        /* Jinja prints <Macro 'name'>; Python's natives show an address,
+         * which no template can depend on. */
+        if (v.u.c->macro) {
+            strbuf_adds(out, "<Macro ");
+            if (v.u.c->name)
+                jv_repr_string(v.u.c->name, strlen(v.u.c->name), out);
+            else
+                strbuf_adds(out, "anonymous");
+            strbuf_addc(out, '>');
+        } else {
+            strbuf_addf(out, "<built-in function %s>", v.u.c->name ? v.u.c->name : "?");
+        }
         return;
     case JV_OBJECT:
         if (v.u.o->cls && v.u.o->cls->str)
@@ -1330,7 +1336,7 @@ const char *jv_kind_name(jv v)
     case JV_DICT:
         return "dict";
     case JV_CALLABLE:
-        return "function";
+        return v.u.c->macro ? "Macro" : "builtin_function_or_method";
     case JV_OBJECT:
         return v.u.o->cls && v.u.o->cls->name ? v.u.o->cls->name : "object";
     }

@@ -183,9 +183,5 @@ void jv_repr_string(const char *s, size_t len, strbuf *out);
 /* One UTF-8 code point at s: returns it and sets *adv to its length, or
  * returns -1 with *adv = 1 for an invalid byte. */
 long jv_utf8_decode(const char *s, size_t n, size_t *adv);
-/* Optional, defined by the evaluator if it wants: how a callable prints
- * (Jinja prints a macro as <Macro 'name'>).  Declared weak in value.c, so
- * value.c links without it. */
-void jv_callable_str(const jv_callable *c, strbuf *out);
 
 #endif
