@@ -689,6 +689,43 @@ FILTER(f_default)
     return JINJA_OK;
 }
 
+/* The value 0-9 of a Unicode decimal digit (Python's int() and float()
+ * accept any of them), or -1. */
+static int unicode_digit(long cp)
+{
+    static const long zeros[] = {0x30,   0x660,  0x6f0,  0x7c0,  0x966,  0x9e6,  0xa66,
+                                 0xae6,  0xb66,  0xbe6,  0xc66,  0xce6,  0xd66,  0xde6,
+                                 0xe50,  0xed0,  0xf20,  0x1040, 0x1090, 0x17e0, 0x1810,
+                                 0x1946, 0x19d0, 0x1a80, 0x1a90, 0x1b50, 0xa8d0, 0xff10};
+    for (size_t i = 0; i < sizeof zeros / sizeof zeros[0]; i++)
+        if (cp >= zeros[i] && cp <= zeros[i] + 9)
+            return (int)(cp - zeros[i]);
+    return -1;
+}
+
+/* s with Unicode digits as ASCII ones, for the number parsers below. */
+static jv ascii_digits(jinja_call *call, jv s)
+{
+    const char *p = jv_str_ptr(s);
+    size_t n = jv_str_len(s);
+    bool plain = true;
+    for (size_t i = 0; i < n && plain; i++)
+        plain = (unsigned char)p[i] < 0x80;
+    if (plain)
+        return s;
+    strbuf sb = STRBUF_INIT;
+    for (size_t i = 0; i < n;) {
+        size_t at = i;
+        long cp = pystr_next(p, n, &i);
+        int d = unicode_digit(cp);
+        if (d >= 0)
+            strbuf_addc(&sb, (char)('0' + d));
+        else
+            strbuf_add(&sb, p + at, i - at);
+    }
+    return sb_result(call, &sb);
+}
+
 /* Python's float(str): optional whitespace and sign, digits with single
  * underscores between them, a fraction, an exponent; or inf/nan. */
 static bool parse_py_float(const char *s, size_t n, double *out)
@@ -861,6 +898,7 @@ FILTER(f_int)
     case JV_FLOAT:
         return float_to_int(call, v.u.f, dflt, result);
     case JV_STRING: {
+        v = ascii_digits(call, v);
         int64_t base = 10, out;
         bool base_ok = base_v.kind == JV_INT || base_v.kind == JV_BOOL;
         if (base_ok)
@@ -906,6 +944,7 @@ FILTER(f_float)
         return JINJA_OK;
     case JV_STRING: {
         double f;
+        v = ascii_digits(call, v);
         *result = parse_py_float(jv_str_ptr(v), jv_str_len(v), &f) ? jv_float(f) : dflt;
         return JINJA_OK;
     }

@@ -678,7 +678,15 @@ static bool field_value(jinja_call *call, const char *f, size_t n, const jv *arg
                 return false;
             }
             char *attr = arena_strndup(a, f + start, i - start);
-            v = jinja_call_getattr(call, v, attr);
+            /* getattr() proper: a dict's keys are not attributes. */
+            jv got = v.kind == JV_STRING || v.kind == JV_LIST || v.kind == JV_DICT
+                         ? jinja_method_get(a, v, attr)
+                         : jinja_call_getattr(call, v, attr);
+            if (got.kind == JV_UNDEFINED) {
+                jinja_call_error(call, "'%s' object has no attribute '%s'", jv_kind_name(v), attr);
+                return false;
+            }
+            v = got;
         } else if (f[i] == '[') {
             size_t start = ++i;
             while (i < n && f[i] != ']')
@@ -693,7 +701,16 @@ static bool field_value(jinja_call *call, const char *f, size_t n, const jv *arg
                     digits = false;
             jv key = digits && i - start < 18 ? jv_int(strtoll(f + start, NULL, 10))
                                               : jv_string_n(a, f + start, i - start);
-            v = jinja_call_getitem(call, v, key);
+            jv got = jinja_call_getitem(call, v, key);
+            if (got.kind == JV_UNDEFINED) {
+                strbuf r = STRBUF_INIT;
+                jv_to_repr(key, &r);
+                jinja_call_error(call, "%s: %s", v.kind == JV_DICT ? "KeyError" : "IndexError",
+                                 strbuf_str(&r));
+                strbuf_release(&r);
+                return false;
+            }
+            v = got;
             i++;
         } else {
             jinja_call_error(call, "Only '.' or '[' may follow ']' in format field specifier");
