@@ -1,6 +1,7 @@
 /* tests: Jinja2 3.1's built-in tests (`x is odd`, `x is divisibleby(3)`,
  * ...), with Python semantics; jinja2/tests.py is the reference.  A test
  * is a native function whose result is a bool. */
+#include "jinja/ast.h" /* the env's filter and test tables, for `is filter` */
 #include "jinja/builtin_util.h"
 #include "jinja/pystr.h"
 
@@ -349,16 +350,34 @@ TESTFN(t_ge)
     return compare(call, args, nargs, kwargs, nkwargs, ">=", result);
 }
 
+/* `x is filter` / `x is test`: registered with the env as userdata, to
+ * look the name up in its tables (read-only once renders run). */
+static jinja_status registered(jinja_call *call, const char *fn, const env_table *table,
+                               const jv *args, size_t nargs, const jv_kwarg *kwargs, size_t nkwargs,
+                               jv *result)
+{
+    BIND(fn, 1, "value");
+    if (p[0].kind == JV_LIST && !(p[0].flags & JV_FLAG_TUPLE))
+        return jinja_call_error(call, "unhashable type: 'list'");
+    if (p[0].kind == JV_DICT)
+        return jinja_call_error(call, "unhashable type: 'dict'");
+    if (p[0].kind != JV_STRING)
+        return yes(result, false);
+    const char *name = jv_str_ptr(p[0]);
+    return yes(result, strlen(name) == jv_str_len(p[0]) &&
+                           jinja_table_find(table, name, jinja_hash(name)) != NULL);
+}
+
 TESTFN(t_filter)
 {
-    BIND("test_filter", 1, "value");
-    return jinja_call_error(call, "not supported yet: the 'filter' test");
+    const jinja_env *env = ud;
+    return registered(call, "test_filter", &env->filters, args, nargs, kwargs, nkwargs, result);
 }
 
 TESTFN(t_test)
 {
-    BIND("test_test", 1, "value");
-    return jinja_call_error(call, "not supported yet: the 'test' test");
+    const jinja_env *env = ud;
+    return registered(call, "test_test", &env->tests, args, nargs, kwargs, nkwargs, result);
 }
 
 void jinja_register_builtin_tests(jinja_env *env)
@@ -408,5 +427,5 @@ void jinja_register_builtin_tests(jinja_env *env)
         {"le", t_le},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        jinja_env_add_test(env, table[i].name, table[i].fn, NULL);
+        jinja_env_add_test(env, table[i].name, table[i].fn, env);
 }
