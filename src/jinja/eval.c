@@ -810,6 +810,8 @@ static bool contains(render *r, const node *at, jv item, jv container, bool *out
         return true;
     }
     case JV_DICT:
+        if ((item.kind == JV_LIST && !(item.flags & JV_FLAG_TUPLE)) || item.kind == JV_DICT)
+            return fail(r, at, "unhashable type: '%s'", type_name(item));
         *out = jv_dict_has(container, item);
         return true;
     case JV_UNDEFINED:
@@ -1666,9 +1668,10 @@ static xstatus exec_node(render *r, scope *sc, const node *n, strbuf *out)
         strbuf *buf = buf_get(r);
         scope *inner = scope_new(r, sc);
         xstatus st = exec_body(r, inner, &n->list, buf);
-        if (st == X_FAIL) {
+        if (st != X_OK) {
+            /* a break or continue inside leaves the block unfinished */
             buf_put(r);
-            return X_FAIL;
+            return st;
         }
         v = str_from_buf(r, buf);
         buf_put(r);
