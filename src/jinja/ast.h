@@ -188,6 +188,9 @@ struct node {
 enum {
     NF_IGNORE_MISSING = 1 << 0,
     NF_WITH_CONTEXT = 1 << 1,
+    /* S_FOR: the body defines macros (or imports with context), which may
+     * keep its scope alive, so each iteration needs a scope of its own */
+    NF_FRESH_SCOPE = 1 << 2,
 };
 
 uint32_t jinja_hash(const char *s);

@@ -1485,8 +1485,11 @@ static xstatus exec_for(render *r, scope *sc, const node *n, strbuf *out)
         if (!step(r, n))
             return X_FAIL;
         ls->i = i;
-        /* a fresh scope each iteration: sets inside do not carry over */
-        body = scope_new(r, sc);
+        /* an empty scope each iteration: sets inside do not carry over */
+        if (n->flags & NF_FRESH_SCOPE)
+            body = scope_new(r, sc);
+        else
+            body->n = 0;
         scope_set(r, body, loop_name, loop);
         if (!assign(r, body, n->a, items[i], false))
             return X_FAIL;

@@ -1036,6 +1036,25 @@ static node *parse_if(parser *p, const token *t)
     return top;
 }
 
+/* Does the subtree define something that can outlive one loop iteration's
+ * scope (see NF_FRESH_SCOPE)? */
+static bool defines_closure(const node_list *body, int depth)
+{
+    if (depth > 200)
+        return true;
+    for (size_t i = 0; i < body->n; i++) {
+        const node *n = body->items[i];
+        if (n->kind == S_MACRO || n->kind == S_CALL_BLOCK ||
+            ((n->kind == S_IMPORT || n->kind == S_FROM_IMPORT || n->kind == S_INCLUDE) &&
+             (n->flags & NF_WITH_CONTEXT)))
+            return true;
+        if (n->kind >= S_DATA &&
+            (defines_closure(&n->list, depth + 1) || defines_closure(&n->list2, depth + 1)))
+            return true;
+    }
+    return false;
+}
+
 static node *parse_for(parser *p, const token *t)
 {
     node *n = new_node(p, S_FOR, t);
@@ -1063,6 +1082,8 @@ static node *parse_for(parser *p, const token *t)
         if (!parse_statements(p, "for", END_ENDFOR, true, &n->list2))
             return NULL;
     }
+    if (defines_closure(&n->list, 0))
+        n->flags |= NF_FRESH_SCOPE;
     return n;
 }
 
