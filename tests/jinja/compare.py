@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import traceback
 
 import jinja2
 
@@ -54,7 +55,16 @@ def render_python(envs, name):
         out = envs[is_strict(name)].get_template(name + ".j2").render(ctx)
         return out.encode("utf-8"), None
     except Exception as e:  # any error the oracle raises counts as "errors"
-        return None, "%s: %s" % (type(e).__name__, e)
+        return None, "%s: %s" % (type(e).__name__, e) + where_python(e)
+
+
+def where_python(e):
+    """' at NAME.j2:LINE' for the innermost template frame of an error."""
+    if isinstance(e, jinja2.TemplateSyntaxError):
+        return " at %s:%d" % (os.path.basename(e.filename or e.name or "?"), e.lineno)
+    frames = [(f.f_code.co_filename, line) for f, line in traceback.walk_tb(e.__traceback__)]
+    frames = [(os.path.basename(f), line) for f, line in frames if f.endswith(".j2")]
+    return " at %s:%d" % frames[-1] if frames else ""
 
 
 def render_mallard(mallard, name):
@@ -90,6 +100,8 @@ def main():
     ap.add_argument("-k", dest="pattern", help="run only cases whose name contains PATTERN")
     ap.add_argument("-v", dest="verbose", action="store_true", help="show every case")
     ap.add_argument("--oracle-only", action="store_true", help="check the corpus with python only")
+    ap.add_argument("--locations", action="store_true",
+                    help="where both error, mallard must name jinja2's file and line too")
     ap.add_argument("--mallard", default=os.environ.get("MALLARD"), help="default: $MALLARD")
     args = ap.parse_args()
     if not args.oracle_only and not args.mallard:
@@ -113,6 +125,9 @@ def main():
                 ok, why = want == got, want != got and short_diff(want, got)
             else:
                 ok = want_err is not None and got_err is not None and not got_err.startswith("BROKEN")
+                where = re.search(r" at (\S+:\d+)$", want_err or "")
+                if ok and args.locations and where:  # same file and line as jinja2's
+                    ok = re.search(r"^(.*/)?%s:" % re.escape(where.group(1)), got_err, re.M) is not None
                 why = "jinja2: %s\n    mallard: %s" % (want_err or "rendered", got_err or "rendered")
         failed += not ok
         if not ok or args.verbose:

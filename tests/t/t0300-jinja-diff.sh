@@ -6,7 +6,10 @@
 . "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3
+COMPARE="$MALLARD_SOURCE_DIR/tests/jinja/compare.py"
 check "python3-jinja2 is installed" "$PY" -c "import jinja2"
 check "every case renders (or fails) in both as in jinja2" \
-  "$PY" "$MALLARD_SOURCE_DIR/tests/jinja/compare.py" --mallard "$MALLARD" ${T0300_ARGS:-}
+  "$PY" "$COMPARE" --mallard "$MALLARD" ${T0300_ARGS:-}
+check "errors name the file and line jinja2 names" \
+  "$PY" "$COMPARE" --mallard "$MALLARD" --locations -k error_
 finish
