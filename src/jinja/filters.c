@@ -38,6 +38,13 @@ static bool opt_bool(jv v, bool dflt)
     return bi_missing(v) ? dflt : jv_truthy(v);
 }
 
+/* Marks a result that Jinja returns as a generator. */
+static jinja_status generator(jv *result)
+{
+    result->flags |= JV_FLAG_GENERATOR;
+    return JINJA_OK;
+}
+
 static jv sb_result(jinja_call *call, strbuf *sb)
 {
     jv v = bi_string_sb(ARENA, sb);
@@ -1083,6 +1090,10 @@ static bool json_check(jinja_call *call, jv v, int depth)
         jinja_call_error(call, "Object of type %s is not JSON serializable", jv_kind_name(v));
         return false;
     case JV_LIST:
+        if (v.flags & JV_FLAG_GENERATOR) {
+            jinja_call_error(call, "Object of type generator is not JSON serializable");
+            return false;
+        }
         for (size_t i = 0; i < jv_list_len(v); i++)
             if (!json_check(call, jv_list_get(v, i), depth + 1))
                 return false;
@@ -1148,6 +1159,10 @@ static bool length_of(jinja_call *call, jv v, int64_t *n)
         *n = (int64_t)pystr_len(jv_str_ptr(v), jv_str_len(v));
         return true;
     case JV_LIST:
+        if (v.flags & JV_FLAG_GENERATOR) {
+            jinja_call_error(call, "object of type 'generator' has no len()");
+            return false;
+        }
         *n = (int64_t)jv_list_len(v);
         return true;
     case JV_DICT:
@@ -1223,6 +1238,8 @@ FILTER(f_first)
 FILTER(f_last)
 {
     BIND("do_last", 1, "seq");
+    if (p[0].kind == JV_LIST && (p[0].flags & JV_FLAG_GENERATOR))
+        return jinja_call_error(call, "'generator' object is not reversible");
     jv items;
     if (!bi_iter(call, p[0], &items))
         return JINJA_ERROR;
@@ -1286,7 +1303,7 @@ FILTER(f_reverse)
     for (size_t i = n; i-- > 0;)
         jv_list_append(out, jv_list_get(items, i));
     *result = out;
-    return JINJA_OK;
+    return generator(result); /* reversed() is an iterator */
 }
 
 FILTER(f_join)
@@ -1851,6 +1868,23 @@ FILTER(f_attr)
     return JINJA_OK;
 }
 
+/* Jinja's map, select, unique, items, slice and batch are generators. */
+#define GENERATOR_FILTER(name, inner)                                                              \
+    FILTER(name)                                                                                   \
+    {                                                                                              \
+        jinja_status st = inner(call, ud, args, nargs, kwargs, nkwargs, result);                   \
+        return st == JINJA_OK ? generator(result) : st;                                            \
+    }
+GENERATOR_FILTER(g_map, f_map)
+GENERATOR_FILTER(g_select, f_select)
+GENERATOR_FILTER(g_reject, f_reject)
+GENERATOR_FILTER(g_selectattr, f_selectattr)
+GENERATOR_FILTER(g_rejectattr, f_rejectattr)
+GENERATOR_FILTER(g_unique, f_unique)
+GENERATOR_FILTER(g_items, f_items)
+GENERATOR_FILTER(g_slice, f_slice)
+GENERATOR_FILTER(g_batch, f_batch)
+
 FILTER(f_urlize)
 {
     return jinja_call_error(call, "not supported yet: the urlize filter");
@@ -1864,7 +1898,7 @@ void jinja_register_builtin_filters(jinja_env *env)
     } table[] = {
         {"abs", f_abs},
         {"attr", f_attr},
-        {"batch", f_batch},
+        {"batch", g_batch},
         {"capitalize", f_capitalize},
         {"center", f_center},
         {"count", f_length},
@@ -1881,26 +1915,26 @@ void jinja_register_builtin_filters(jinja_env *env)
         {"groupby", f_groupby},
         {"indent", f_indent},
         {"int", f_int},
-        {"items", f_items},
+        {"items", g_items},
         {"join", f_join},
         {"last", f_last},
         {"length", f_length},
         {"list", f_list},
         {"lower", f_lower},
-        {"map", f_map},
+        {"map", g_map},
         {"max", f_max},
         {"min", f_min},
         {"pprint", f_pprint},
         {"random", f_random},
-        {"reject", f_reject},
-        {"rejectattr", f_rejectattr},
+        {"reject", g_reject},
+        {"rejectattr", g_rejectattr},
         {"replace", f_replace},
         {"reverse", f_reverse},
         {"round", f_round},
         {"safe", f_safe},
-        {"select", f_select},
-        {"selectattr", f_selectattr},
-        {"slice", f_slice},
+        {"select", g_select},
+        {"selectattr", g_selectattr},
+        {"slice", g_slice},
         {"sort", f_sort},
         {"string", f_string},
         {"striptags", f_striptags},
@@ -1909,7 +1943,7 @@ void jinja_register_builtin_filters(jinja_env *env)
         {"tojson", f_tojson},
         {"trim", f_trim},
         {"truncate", f_truncate},
-        {"unique", f_unique},
+        {"unique", g_unique},
         {"upper", f_upper},
         {"urlencode", f_urlencode},
         {"urlize", f_urlize},

@@ -579,7 +579,7 @@ bool jv_truthy(jv v)
     case JV_STRING:
         return v.u.s->len != 0;
     case JV_LIST:
-        return v.u.l->len != 0;
+        return v.u.l->len != 0 || (v.flags & JV_FLAG_GENERATOR);
     case JV_DICT:
         return v.u.d->len != 0;
     case JV_CALLABLE:
@@ -929,6 +929,10 @@ static void print_container(jv v, strbuf *out, const visit *up)
         if (r[2] != 1)
             strbuf_addf(out, ", %" PRId64, r[2]);
         strbuf_addc(out, ')');
+        return;
+    }
+    if (v.flags & JV_FLAG_GENERATOR) {
+        strbuf_addf(out, "<generator object at %p>", (const void *)v.u.l);
         return;
     }
     const char *view = v.flags & JV_FLAG_KEYS_VIEW     ? "dict_keys("
@@ -1328,6 +1332,8 @@ const char *jv_kind_name(jv v)
     case JV_LIST:
         if (v.u.l->range)
             return "range";
+        if (v.flags & JV_FLAG_GENERATOR)
+            return "generator";
         if (v.flags & (JV_FLAG_KEYS_VIEW | JV_FLAG_VALUES_VIEW | JV_FLAG_ITEMS_VIEW))
             return v.flags & JV_FLAG_KEYS_VIEW     ? "dict_keys"
                    : v.flags & JV_FLAG_VALUES_VIEW ? "dict_values"

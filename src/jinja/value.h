@@ -47,6 +47,10 @@ enum {
     JV_FLAG_KEYS_VIEW = 1 << 3,
     JV_FLAG_VALUES_VIEW = 1 << 4,
     JV_FLAG_ITEMS_VIEW = 1 << 5,
+    /* A list standing for a Python generator or iterator (what map, select,
+     * unique, ... return in Jinja): always true, no len(), prints as
+     * <generator object>. */
+    JV_FLAG_GENERATOR = 1 << 6,
 };
 
 /* struct jv_list, jv_dict and jv_object have no typedef: the names are
