@@ -986,13 +986,55 @@ FILTER(f_abs)
     }
 }
 
-/* Python's round(x) for a double: half to even. */
-static double round_half_even(double y)
+/* Python's round(x, -k): x's exact decimal value rounded half-to-even to
+ * a multiple of 10^k, as CPython's dtoa-based round does. */
+static double round_to_tens(double x, int k)
 {
-    double z = round(y);
-    if (fabs(y - z) == 0.5)
-        z = 2.0 * round(y / 2.0);
-    return z;
+    static _Thread_local char buf[1600];
+    snprintf(buf, sizeof buf, "%.1100f", fabs(x));
+    char *dot = strchr(buf, '.');
+    size_t int_len = dot ? (size_t)(dot - buf) : strlen(buf);
+    const char *frac = dot ? dot + 1 : "";
+    bool frac_zero = strspn(frac, "0") == strlen(frac);
+    if (int_len == 1 && buf[0] == '0')
+        int_len = 0; /* no integer digits */
+    long keep = (long)int_len - k;
+    char q[400];
+    size_t nq = 0;
+    int half; /* the discarded part against half a unit: -1, 0, 1 */
+    if (keep < 0) {
+        half = -1;
+    } else {
+        memcpy(q, buf, (size_t)keep);
+        nq = (size_t)keep;
+        const char *r = buf + keep;
+        size_t nr = int_len - (size_t)keep;
+        if (nr == 0) {
+            half = -1;
+        } else if (r[0] != '5') {
+            half = r[0] > '5' ? 1 : -1;
+        } else {
+            bool rest_zero = strspn(r + 1, "0") == nr - 1 && frac_zero;
+            half = rest_zero ? 0 : 1;
+        }
+    }
+    bool odd = nq > 0 && ((q[nq - 1] - '0') & 1);
+    if (half > 0 || (half == 0 && odd)) {
+        size_t i = nq;
+        while (i > 0 && q[i - 1] == '9')
+            q[--i] = '0';
+        if (i == 0) {
+            memmove(q + 1, q, nq);
+            q[0] = '1';
+            nq++;
+        } else {
+            q[i - 1]++;
+        }
+    }
+    if (nq == 0)
+        return x < 0 ? -0.0 : 0.0;
+    snprintf(buf, sizeof buf, "%s%.*se%d", x < 0 ? "-" : "", (int)nq, q, k);
+    return strtod(buf, NULL);
 }
 
 FILTER(f_round)
@@ -1067,11 +1109,9 @@ FILTER(f_round)
         *result = jv_float(strtod(buf, NULL));
         return JINJA_OK;
     }
-    double pow1 = pow(10.0, (double)-prec);
-    double z = round_half_even(x / pow1) * pow1;
-    if (isinf(z))
+    *result = jv_float(round_to_tens(x, (int)-prec));
+    if (isinf(result->u.f))
         return jinja_call_error(call, "rounded value too large to represent");
-    *result = jv_float(z);
     return JINJA_OK;
 }
 
