@@ -1211,16 +1211,16 @@ static bool eval(render *r, scope *sc, const node *n, jv *out)
             return false;
         return binop(r, sc, n, n->op, a, b, out);
     case N_CONCAT: {
-        strbuf sb = STRBUF_INIT;
-        /* operands may themselves use buffers, so build in a local one */
+        /* operands take and give back buffers of their own, stack-wise */
+        strbuf *sb = buf_get(r);
         for (size_t i = 0; i < n->list.n; i++) {
-            if (!eval(r, sc, n->list.items[i], &a) || !concat_part(r, n, a, &sb)) {
-                strbuf_release(&sb);
+            if (!eval(r, sc, n->list.items[i], &a) || !concat_part(r, n, a, sb)) {
+                buf_put(r);
                 return false;
             }
         }
-        *out = jv_string_n(r->a, sb.buf ? sb.buf : "", sb.len);
-        strbuf_release(&sb);
+        *out = str_from_buf(r, sb);
+        buf_put(r);
         return true;
     }
     case N_AND:

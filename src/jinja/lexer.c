@@ -422,8 +422,15 @@ static bool lex_number(lexer *lx, size_t *pp, bool no_float)
             is_float = true;
         }
     }
-    if (!is_float)
+    if (!is_float) {
         f = e;
+        /* an integer may not have leading zeros: "01" is 0 then 1 */
+        if (s[start] == '0') {
+            f = start + 1;
+            while (f < e && (s[f] == '0' || (s[f] == '_' && f + 1 < e && s[f + 1] == '0')))
+                f += s[f] == '_' ? 2 : 1;
+        }
+    }
     for (size_t i = start; i < f && bl < sizeof(buf) - 1; i++)
         if (s[i] != '_')
             buf[bl++] = s[i];
