@@ -53,6 +53,7 @@ static jv sb_result(jinja_call *call, strbuf *sb)
 }
 
 static bool length_of(jinja_call *call, jv v, int64_t *n);
+static bool parse_py_float(const char *s, size_t n, double *out);
 
 /* --- strings -------------------------------------------------------------- */
 FILTER(f_lower)
@@ -473,7 +474,6 @@ FILTER(f_striptags)
             const char *close = memchr(str + i + 1, '>', n - i - 1);
             if (close) {
                 i = (size_t)(close - str) + 1;
-                strbuf_addc(&text, ' ');
                 continue;
             }
         }
@@ -548,10 +548,13 @@ FILTER(f_filesizeformat)
     else if (v.kind == JV_FLOAT)
         bytes = v.u.f;
     else if (v.kind == JV_STRING) {
-        char *end;
-        bytes = strtod(jv_str_ptr(v), &end);
-        if (end == jv_str_ptr(v))
-            return jinja_call_error(call, "could not convert string to float: '%s'", jv_str_ptr(v));
+        if (!parse_py_float(jv_str_ptr(v), jv_str_len(v), &bytes)) {
+            strbuf r = STRBUF_INIT;
+            jv_to_repr(v, &r);
+            jinja_call_error(call, "could not convert string to float: %s", strbuf_str(&r));
+            strbuf_release(&r);
+            return JINJA_ERROR;
+        }
     } else {
         return jinja_call_error(call, "float() argument must be a string or a number, not '%s'",
                                 jv_kind_name(v));
@@ -593,8 +596,13 @@ FILTER(f_xmlattr)
         jv v = jv_dict_value_at(d, i);
         if (v.kind == JV_NONE || v.kind == JV_UNDEFINED)
             continue;
-        jv k, vs;
-        if (!bi_str(call, jv_dict_key_at(d, i), &k) || !bi_str(call, v, &vs)) {
+        jv k = jv_dict_key_at(d, i), vs;
+        if (k.kind != JV_STRING) {
+            strbuf_release(&sb);
+            return jinja_call_error(call, "expected string or bytes-like object, got '%s'",
+                                    jv_kind_name(k));
+        }
+        if (!bi_str(call, v, &vs)) {
             strbuf_release(&sb);
             return JINJA_ERROR;
         }
@@ -1182,11 +1190,63 @@ FILTER(f_tojson)
     return JINJA_OK;
 }
 
+/* pprint's order for dict keys: by value, or by type name when the keys
+ * do not compare (its _safe_key). */
+static int pprint_key_cmp(const void *x, const void *y)
+{
+    const jv *a = x, *b = y;
+    int c;
+    if (jv_compare(*a, *b, &c))
+        return c;
+    return strcmp(jv_kind_name(*a), jv_kind_name(*b));
+}
+
+/* repr() with dicts in sorted key order, as pprint.pformat prints values
+ * that fit on one line. */
+static void pprint_value(jv v, strbuf *out, int depth)
+{
+    if (depth > 100 || (v.kind != JV_LIST && v.kind != JV_DICT) || (v.flags & JV_FLAG_GENERATOR) ||
+        jv_is_range(v)) {
+        jv_to_repr(v, out);
+        return;
+    }
+    if (v.kind == JV_LIST) {
+        bool tuple = v.flags & JV_FLAG_TUPLE;
+        size_t n = jv_list_len(v);
+        strbuf_addc(out, tuple ? '(' : '[');
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                strbuf_adds(out, ", ");
+            pprint_value(jv_list_get(v, i), out, depth + 1);
+        }
+        if (tuple && n == 1)
+            strbuf_addc(out, ',');
+        strbuf_addc(out, tuple ? ')' : ']');
+        return;
+    }
+    size_t n = jv_dict_len(v);
+    jv *keys = xmalloc((n ? n : 1) * sizeof *keys);
+    for (size_t i = 0; i < n; i++)
+        keys[i] = jv_dict_key_at(v, i);
+    qsort(keys, n, sizeof *keys, pprint_key_cmp);
+    strbuf_addc(out, '{');
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            strbuf_adds(out, ", ");
+        pprint_value(keys[i], out, depth + 1);
+        strbuf_adds(out, ": ");
+        pprint_value(jv_dict_get(v, keys[i]), out, depth + 1);
+    }
+    strbuf_addc(out, '}');
+    free(keys);
+}
+
 FILTER(f_pprint)
 {
     BIND("do_pprint", 1, "value");
     strbuf sb = STRBUF_INIT;
-    jv_to_repr(p[0], &sb);
+    pprint_value(p[0], &sb, 0);
+
     *result = sb_result(call, &sb);
     return JINJA_OK;
 }
@@ -1462,10 +1522,13 @@ static bool multi_key(jinja_call *call, jv item, jv attribute, bool case_sensiti
         *out = key;
         return true;
     }
+    /* A one-item list, as Jinja's multi-attrgetter makes: lists compare
+     * equal items without '<', so equal undefined keys sort fine. */
     jv v;
     if (!bi_attr_path(call, item, attribute, jv_none(), &v))
         return false;
-    *out = case_sensitive ? v : bi_lower_key(a, v);
+    jv_list_append(key, case_sensitive ? v : bi_lower_key(a, v));
+    *out = key;
     return true;
 }
 
