@@ -253,6 +253,9 @@ TESTFN(t_escaped)
 /* Python's `value in seq`. */
 static jinja_status contains(jinja_call *call, jv value, jv seq, bool *out)
 {
+    /* Strict undefined fails on == and hash(), which `in` needs. */
+    if (value.kind == JV_UNDEFINED && strict(call) && seq.kind != JV_STRING)
+        return bi_undefined_error(call, value);
     switch (seq.kind) {
     case JV_STRING: {
         if (value.kind != JV_STRING)
