@@ -48,11 +48,13 @@ def make_env(strict):
     )
 
 
-def render_python(envs, name):
-    """Returns (output bytes, None) or (None, error message)."""
+def render_python(name):
+    """Returns (output bytes, None) or (None, error message).  A fresh
+    environment per case: jinja2 caches imported modules, which templates
+    can mutate, so a shared one would let cases leak into each other."""
     try:
         ctx = context_of(name)[1]
-        out = envs[is_strict(name)].get_template(name + ".j2").render(ctx)
+        out = make_env(is_strict(name)).get_template(name + ".j2").render(ctx)
         return out.encode("utf-8"), None
     except Exception as e:  # any error the oracle raises counts as "errors"
         return None, "%s: %s" % (type(e).__name__, e) + where_python(e)
@@ -108,8 +110,7 @@ def main():
         ap.error("set $MALLARD or pass --mallard (or use --oracle-only)")
 
     names = case_names(args.pattern)
-    envs = {False: make_env(False), True: make_env(True)}
-    expected = {n: render_python(envs, n) for n in names}
+    expected = {n: render_python(n) for n in names}
     if not args.oracle_only:
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
             actual = dict(zip(names, pool.map(lambda n: render_mallard(args.mallard, n), names)))
