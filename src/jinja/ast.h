@@ -191,6 +191,8 @@ enum {
     /* S_FOR: the body defines macros (or imports with context), which may
      * keep its scope alive, so each iteration needs a scope of its own */
     NF_FRESH_SCOPE = 1 << 2,
+    /* N_SLICE: every operand is a constant (see slice_type_error) */
+    NF_CONST_SLICE = 1 << 3,
 };
 
 uint32_t jinja_hash(const char *s);

@@ -433,7 +433,7 @@ static bool slice_bounds(render *r, const node *at, jv start, jv stop, jv step, 
     int64_t st = 1;
     if (step.kind != JV_NONE && step.kind != JV_UNDEFINED) {
         if (step.kind != JV_INT && step.kind != JV_BOOL)
-            return fail(r, at, "%s", "slice indices must be integers or None");
+            return false; /* a TypeError: see slice_type_error */
         st = as_int(step);
         if (st == 0)
             return fail(r, at, "%s", "slice step cannot be zero");
@@ -449,7 +449,7 @@ static bool slice_bounds(render *r, const node *at, jv start, jv stop, jv step, 
             continue;
         }
         if (b.kind != JV_INT && b.kind != JV_BOOL)
-            return fail(r, at, "%s", "slice indices must be integers or None");
+            return false; /* a TypeError: see slice_type_error */
         int64_t x = as_int(b);
         if (x < 0) {
             x += n;
@@ -468,13 +468,28 @@ static bool slice_bounds(render *r, const node *at, jv start, jv stop, jv step, 
     return true;
 }
 
+/* Jinja2 compiles a slice to Python's obj[a:b], so a TypeError fails the
+ * render -- except in an expression of constants, which Jinja2 folds at
+ * compile time through getitem, where a TypeError yields undefined. */
+static bool slice_type_error(render *r, const node *at, jv obj, jv *out)
+{
+    if (at->flags & NF_CONST_SLICE) {
+        *out = jv_undefined(NULL);
+        return true;
+    }
+    if (obj.kind == JV_LIST || obj.kind == JV_STRING)
+        return fail(r, at, "%s",
+                    "slice indices must be integers or None or have an __index__ method");
+    return fail(r, at, "'%s' object is not subscriptable", type_name(obj));
+}
+
 static bool slice_value(render *r, const node *at, jv obj, jv start, jv stop, jv step, jv *out)
 {
     int64_t lo, hi, st;
     if (obj.kind == JV_LIST) {
         size_t len = jv_list_len(obj);
         if (!slice_bounds(r, at, start, stop, step, len, &lo, &hi, &st))
-            return false;
+            return r->err->set ? false : slice_type_error(r, at, obj, out);
         jv res = jv_list(r->a);
         for (int64_t i = lo; st > 0 ? i < hi : i > hi; i += st)
             jv_list_append(res, jv_list_get(obj, (size_t)i));
@@ -492,7 +507,7 @@ static bool slice_value(render *r, const node *at, jv obj, jv start, jv stop, jv
         const char *s = jv_str_ptr(obj);
         size_t len = jv_str_len(obj), count = utf8_count(s, len);
         if (!slice_bounds(r, at, start, stop, step, count, &lo, &hi, &st))
-            return false;
+            return r->err->set ? false : slice_type_error(r, at, obj, out);
         if (st == 1) {
             if (hi < lo)
                 hi = lo;
@@ -517,7 +532,7 @@ static bool slice_value(render *r, const node *at, jv obj, jv start, jv stop, jv
         *out = jv_undefined(NULL);
         return true;
     }
-    return fail(r, at, "'%s' object is not subscriptable", type_name(obj));
+    return slice_type_error(r, at, obj, out);
 }
 
 /* --- operators ------------------------------------------------------------ */

@@ -675,8 +675,73 @@ static node *parse_subscript_arg(parser *p)
     }
     s->b = args[1];
     s->c = args[2];
-    s->flags = 1; /* marks a slice argument; a is filled in by the caller */
     return s;
+}
+
+/* Would Jinja2 fold n to a constant at compile time? */
+static bool is_const_expr(const node *n, int depth)
+{
+    if (!n)
+        return true;
+    if (depth > 50)
+        return false;
+    switch (n->kind) {
+    case N_CONST:
+        return true;
+    case N_LIST:
+    case N_TUPLE:
+    case N_DICT:
+    case N_CONCAT:
+        for (size_t i = 0; i < n->list.n; i++)
+            if (!is_const_expr(n->list.items[i], depth + 1))
+                return false;
+        for (size_t i = 0; i < n->list2.n; i++)
+            if (!is_const_expr(n->list2.items[i], depth + 1))
+                return false;
+        return true;
+    case N_COMPARE:
+        for (size_t i = 0; i < n->list.n; i++)
+            if (!is_const_expr(n->list.items[i], depth + 1))
+                return false;
+        return is_const_expr(n->a, depth + 1);
+    case N_CONDEXPR:
+        /* folding looks only at the branch a constant test picks */
+        if (n->a->kind == N_CONST)
+            return is_const_expr(jv_truthy(n->a->value) ? n->b : n->c, depth + 1);
+        return is_const_expr(n->a, depth + 1) && is_const_expr(n->b, depth + 1) &&
+               is_const_expr(n->c, depth + 1);
+    case N_BINOP:
+    case N_AND:
+    case N_OR:
+    case N_NOT:
+    case N_NEG:
+    case N_POS:
+    case N_GETATTR:
+    case N_GETITEM:
+    case N_SLICE:
+        return is_const_expr(n->a, depth + 1) && is_const_expr(n->b, depth + 1) &&
+               is_const_expr(n->c, depth + 1) && is_const_expr(n->d, depth + 1);
+    default:
+        return false;
+    }
+}
+
+/* Jinja2 folds a {{ }} expression made of constants when it compiles; a
+ * slice's TypeError inside one yields undefined instead of failing. */
+static void mark_const_slices(node *n, int depth)
+{
+    if (!n || depth > 50)
+        return;
+    if (n->kind == N_SLICE)
+        n->flags |= NF_CONST_SLICE;
+    mark_const_slices(n->a, depth + 1);
+    mark_const_slices(n->b, depth + 1);
+    mark_const_slices(n->c, depth + 1);
+    mark_const_slices(n->d, depth + 1);
+    for (size_t i = 0; i < n->list.n; i++)
+        mark_const_slices(n->list.items[i], depth + 1);
+    for (size_t i = 0; i < n->list2.n; i++)
+        mark_const_slices(n->list2.items[i], depth + 1);
 }
 
 /* Fixes up the start expression of a slice, which parse_subscript_arg saw
@@ -1495,6 +1560,8 @@ static bool subparse(parser *p, const char *const *end_tokens, vec *body)
             n->a = parse_tuple(p, false, true, NULL, false);
             if (!n->a || !expect_type(p, TK_VAR_END))
                 return false;
+            if (is_const_expr(n->a, 0))
+                mark_const_slices(n->a, 0);
             vec_push(p, body, n);
             break;
         }
