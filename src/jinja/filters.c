@@ -1527,6 +1527,11 @@ static bool multi_key(jinja_call *call, jv item, jv attribute, bool case_sensiti
     jv v;
     if (!bi_attr_path(call, item, attribute, jv_none(), &v))
         return false;
+    /* ... but a strict undefined fails even on ==. */
+    if (v.kind == JV_UNDEFINED && jinja_call_undefined_mode(call) == JINJA_UNDEFINED_STRICT) {
+        bi_undefined_error(call, v);
+        return false;
+    }
     jv_list_append(key, case_sensitive ? v : bi_lower_key(a, v));
     *out = key;
     return true;
