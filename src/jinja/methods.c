@@ -578,6 +578,19 @@ static bool list_index(jinja_call *call, const char *name, jv v, size_t len, boo
     return true;
 }
 
+/* Python's == as list.index/count/remove use it: a strict undefined on
+ * either side fails. */
+static bool py_eq(jinja_call *call, jv a, jv b, bool *eq)
+{
+    if ((a.kind == JV_UNDEFINED || b.kind == JV_UNDEFINED) &&
+        jinja_call_undefined_mode(call) == JINJA_UNDEFINED_STRICT) {
+        bi_undefined_error(call, a.kind == JV_UNDEFINED ? a : b);
+        return false;
+    }
+    *eq = jv_equal(a, b);
+    return true;
+}
+
 METHOD(l_append)
 {
     ARITY("append", 1, 1);
@@ -651,7 +664,10 @@ METHOD(l_index)
     if (nargs > 2 && !list_index(call, "index", args[2], len, true, &end))
         return JINJA_ERROR;
     for (size_t i = start; i < end; i++) {
-        if (jv_equal(jv_list_get(SELF, i), args[0])) {
+        bool eq;
+        if (!py_eq(call, jv_list_get(SELF, i), args[0], &eq))
+            return JINJA_ERROR;
+        if (eq) {
             *result = jv_int((int64_t)i);
             return JINJA_OK;
         }
@@ -665,9 +681,12 @@ METHOD(l_count)
 {
     ARITY("count", 1, 1);
     int64_t count = 0;
-    for (size_t i = 0; i < jv_list_len(SELF); i++)
-        if (jv_equal(jv_list_get(SELF, i), args[0]))
-            count++;
+    for (size_t i = 0; i < jv_list_len(SELF); i++) {
+        bool eq;
+        if (!py_eq(call, jv_list_get(SELF, i), args[0], &eq))
+            return JINJA_ERROR;
+        count += eq;
+    }
     *result = jv_int(count);
     return JINJA_OK;
 }
@@ -678,7 +697,10 @@ METHOD(l_remove)
     if (jv_is_frozen(SELF))
         return frozen_error(call, "list.remove");
     for (size_t i = 0; i < jv_list_len(SELF); i++) {
-        if (jv_equal(jv_list_get(SELF, i), args[0])) {
+        bool eq;
+        if (!py_eq(call, jv_list_get(SELF, i), args[0], &eq))
+            return JINJA_ERROR;
+        if (eq) {
             jv_list_remove(SELF, i);
             *result = jv_none();
             return JINJA_OK;
