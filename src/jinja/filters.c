@@ -1527,11 +1527,6 @@ static bool multi_key(jinja_call *call, jv item, jv attribute, bool case_sensiti
     jv v;
     if (!bi_attr_path(call, item, attribute, jv_none(), &v))
         return false;
-    /* ... but a strict undefined fails even on ==. */
-    if (v.kind == JV_UNDEFINED && jinja_call_undefined_mode(call) == JINJA_UNDEFINED_STRICT) {
-        bi_undefined_error(call, v);
-        return false;
-    }
     jv_list_append(key, case_sensitive ? v : bi_lower_key(a, v));
     *out = key;
     return true;
@@ -1548,8 +1543,16 @@ FILTER(f_sort)
     size_t n = jv_list_len(items);
     jv *keys = xmalloc((n ? n : 1) * sizeof *keys);
     bool ok = true;
-    for (size_t i = 0; i < n && ok; i++)
+    bool strict = jinja_call_undefined_mode(call) == JINJA_UNDEFINED_STRICT;
+    for (size_t i = 0; i < n && ok; i++) {
         ok = multi_key(call, jv_list_get(items, i), attribute, case_sensitive, &keys[i]);
+        /* A strict undefined fails even on ==, once there is a comparison. */
+        jv first = ok ? jv_list_get(keys[i], 0) : jv_none();
+        if (ok && strict && n > 1 && first.kind == JV_UNDEFINED) {
+            bi_undefined_error(call, first);
+            ok = false;
+        }
+    }
     ok = ok && bi_sort(call, jv_list_items(items), keys, n, reverse);
     free(keys);
     if (!ok)
