@@ -183,7 +183,8 @@ TESTFN(t_sequence)
     jv v = p[0];
     /* len() and __getitem__: strings, lists, dicts -- and Undefined, which
      * has both (in strict mode len() fails, so it is no sequence). */
-    bool seq = v.kind == JV_STRING || v.kind == JV_LIST || v.kind == JV_DICT ||
+    bool seq = v.kind == JV_STRING || v.kind == JV_DICT ||
+               (v.kind == JV_LIST && !(v.flags & JV_FLAG_GENERATOR)) ||
                (v.kind == JV_UNDEFINED && !strict(call));
     return yes(result, seq);
 }
