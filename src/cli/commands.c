@@ -6,6 +6,7 @@
 extern const cli_command cmd_dags;
 extern const cli_command cmd_debug;
 extern const cli_command cmd_help;
+extern const cli_command cmd_jinja;
 extern const cli_command cmd_logs;
 extern const cli_command cmd_runs;
 extern const cli_command cmd_tasks;
@@ -16,6 +17,7 @@ const cli_command *const cli_commands[] = {
     &cmd_dags,
     &cmd_debug,
     &cmd_help,
+    &cmd_jinja,
     &cmd_logs,
     &cmd_runs,
     &cmd_tasks,
