@@ -5,10 +5,12 @@
 
 extern const cli_command cmd_debug;
 extern const cli_command cmd_help;
+extern const cli_command cmd_serve;
 
 const cli_command *const cli_commands[] = {
     &cmd_debug,
     &cmd_help,
+    &cmd_serve,
     NULL,
 };
 
