@@ -14,6 +14,9 @@
 /* Creates the shims on c; false (with why) if DuckDB rejects one. */
 bool catalog_install(duckdb_connection c, const char *user, strbuf *why);
 
+/* The pg_catalog relations the session replaces with fuller temp views. */
+extern const char *const catalog_shadowed_relations[];
+
 /* Whether a SET statement names a PostgreSQL setting DuckDB does not have
  * and that only affects the client side (accepted and ignored). */
 bool catalog_ignored_setting(const char *sql, size_t len);

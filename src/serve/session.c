@@ -546,7 +546,9 @@ static bool run_simple_statement(session *s, const char *sql, size_t len)
     }
     if (txn != SQL_TXN_NONE)
         return run_txn_statement(s, txn, keywords, NULL);
-    char *text = xstrndup(sql, len);
+    char *text = sqltext_pg_rewrite(sql, len, catalog_shadowed_relations);
+    if (!text)
+        text = xstrndup(sql, len);
     duckdb_extracted_statements ex = NULL;
     idx_t n = duckdb_extract_statements(s->raw, text, &ex);
     bool ok = true;
@@ -733,7 +735,9 @@ static void parse_message(session *s, pg_msg *m)
         ok = false;
     } else if (!st->empty && !st->ignored && st->txn == SQL_TXN_NONE) {
         duckdb_extracted_statements ex = NULL;
-        idx_t n = duckdb_extract_statements(s->raw, query, &ex);
+        char *rewritten = sqltext_pg_rewrite(query, len, catalog_shadowed_relations);
+        idx_t n = duckdb_extract_statements(s->raw, rewritten ? rewritten : query, &ex);
+        free(rewritten);
         if (n == 0) {
             const char *msg = duckdb_extract_statements_error(ex);
             send_error(s, "42601", "%s", msg ? msg : "syntax error");

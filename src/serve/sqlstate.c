@@ -69,7 +69,7 @@ const char *pg_sqlstate(duckdb_error_type type, const char *msg)
     case DUCKDB_ERROR_DECIMAL:
         return "22003";
     case DUCKDB_ERROR_CONVERSION:
-        return "22P02";
+        return has(msg, "out of range") ? "22003" : "22P02";
     case DUCKDB_ERROR_INVALID_INPUT:
         if (has(msg, "read-only") || has(msg, "read only"))
             return "25006";

@@ -1,9 +1,12 @@
 /* sqltext: a lexer just deep enough to split statements and read keywords. */
 #include "serve/sqltext.h"
 
+#include "util/strbuf.h"
+
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 /* Skips a comment or quoted section at sql[i]; returns the index after it,
  * or i if there is none there. */
@@ -198,4 +201,236 @@ void sqltext_command_tag(const char *kw, char *out, size_t cap)
         return;
     }
     snprintf(out, cap, "%.*s", (int)first, kw);
+}
+
+static bool word_at(const char *s, size_t len, size_t i, const char *word)
+{
+    size_t n = strlen(word);
+    if (i + n > len || strncasecmp(s + i, word, n) != 0)
+        return false;
+    if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '_' || s[i - 1] == '.'))
+        return false;
+    return true;
+}
+
+static size_t skip_spaces(const char *s, size_t len, size_t i)
+{
+    while (i < len && isspace((unsigned char)s[i]))
+        i++;
+    return i;
+}
+
+static bool is_reg_type(const char *w, size_t n)
+{
+    static const char *const reg[] = {"regclass",     "regtype",   "regproc",
+                                      "regprocedure", "regoper",   "regnamespace",
+                                      "regrole",      "regconfig", NULL};
+    for (const char *const *r = reg; *r; r++) {
+        if (strlen(*r) == n && strncasecmp(*r, w, n) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Whether the output so far ends with FROM or JOIN (then a function call is
+ * a table function). */
+static bool from_context(const strbuf *out)
+{
+    size_t n = out->len;
+    while (n && isspace((unsigned char)out->buf[n - 1]))
+        n--;
+    for (int k = 0; k < 2; k++) {
+        const char *w = k ? "JOIN" : "FROM";
+        if (n >= 4 && strncasecmp(out->buf + n - 4, w, 4) == 0 &&
+            (n == 4 || !(isalnum((unsigned char)out->buf[n - 5]) || out->buf[n - 5] == '_')))
+            return true;
+    }
+    return false;
+}
+
+static const char *const not_aliases[] = {"WHERE", "ON",     "JOIN",   "LEFT",   "RIGHT", "INNER",
+                                          "CROSS", "FULL",   "ORDER",  "GROUP",  "LIMIT", "UNION",
+                                          "USING", "HAVING", "WINDOW", "OFFSET", NULL};
+
+/* In PostgreSQL `FROM generate_series(...) s` names the column s too; DuckDB
+ * needs s(s).  Returns where the bare alias ends (its start in *alias_at),
+ * or 0 when there is none to fix. */
+static size_t alias_generate_series(const char *s, size_t len, size_t i, size_t *alias_at)
+{
+    size_t j = i + 15;
+    j = skip_spaces(s, len, j);
+    if (j >= len || s[j] != '(')
+        return 0;
+    int depth = 0;
+    size_t k = j;
+    for (; k < len; k++) {
+        size_t next = skip_special(s, len, k);
+        if (next != k) {
+            k = next - 1;
+            continue;
+        }
+        if (s[k] == '(')
+            depth++;
+        else if (s[k] == ')' && --depth == 0)
+            break;
+    }
+    if (k >= len)
+        return 0;
+    size_t a = skip_spaces(s, len, k + 1);
+    if (word_at(s, len, a, "AS"))
+        a = skip_spaces(s, len, a + 2);
+    size_t w = a;
+    while (w < len && (isalnum((unsigned char)s[w]) || s[w] == '_'))
+        w++;
+    if (w == a || (w < len && skip_spaces(s, len, w) < len && s[skip_spaces(s, len, w)] == '('))
+        return 0;
+    for (const char *const *n = not_aliases; *n; n++) {
+        if (strlen(*n) == w - a && strncasecmp(*n, s + a, w - a) == 0)
+            return 0;
+    }
+    *alias_at = a;
+    return w;
+}
+
+char *sqltext_pg_rewrite(const char *s, size_t len, const char *const *shadowed_relations)
+{
+    if (!memmem(s, len, "pg_catalog", 10) && !memmem(s, len, "regclass", 8) &&
+        !memmem(s, len, "OPERATOR(", 9) && !memmem(s, len, "generate_series", 15))
+        return NULL;
+    strbuf out = STRBUF_INIT;
+    bool changed = false;
+    size_t i = 0;
+    size_t alias_start = 0, alias_end = 0;
+    while (i <= len) {
+        if (alias_end && i == alias_end) {
+            strbuf_addc(&out, '(');
+            strbuf_add(&out, s + alias_start, alias_end - alias_start);
+            strbuf_addc(&out, ')');
+            alias_end = 0;
+            changed = true;
+        }
+        if (i == len)
+            break;
+        size_t next = skip_special(s, len, i);
+        if (next != i) {
+            /* '...'::regclass -> (SELECT oid FROM pg_class WHERE relname = '...') */
+            size_t j = next;
+            bool quoted = s[i] == '\'';
+            if (quoted && j + 2 <= len && s[j] == ':' && s[j + 1] == ':') {
+                size_t k = j + 2;
+                if (word_at(s, len, k, "pg_catalog."))
+                    k += 11;
+                if (word_at(s, len, k, "regclass") &&
+                    (k + 8 >= len || !(isalnum((unsigned char)s[k + 8]) || s[k + 8] == '_'))) {
+                    /* A qualified 'schema.name' keeps only the name. */
+                    const char *lit = s + i + 1;
+                    size_t lit_len = next - i - 2;
+                    const char *dot = memchr(lit, '.', lit_len);
+                    if (dot) {
+                        lit_len -= (size_t)(dot + 1 - lit);
+                        lit = dot + 1;
+                    }
+                    strbuf_adds(&out,
+                                "(SELECT min(oid) FROM pg_catalog.pg_class WHERE relname = '");
+                    strbuf_add(&out, lit, lit_len);
+                    strbuf_adds(&out, "')");
+                    i = k + 8;
+                    changed = true;
+                    continue;
+                }
+            }
+            strbuf_add(&out, s + i, next - i);
+            i = next;
+            continue;
+        }
+        if (word_at(s, len, i, "OPERATOR")) {
+            size_t j = skip_spaces(s, len, i + 8);
+            if (j < len && s[j] == '(') {
+                size_t close = j + 1;
+                while (close < len && s[close] != ')')
+                    close++;
+                if (close < len) {
+                    const char *op = s + j + 1;
+                    size_t n = close - j - 1;
+                    const char *dot = memchr(op, '.', n);
+                    if (dot) {
+                        n -= (size_t)(dot + 1 - op);
+                        op = dot + 1;
+                    }
+                    strbuf_addc(&out, ' ');
+                    strbuf_add(&out, op, n);
+                    strbuf_addc(&out, ' ');
+                    i = close + 1;
+                    changed = true;
+                    continue;
+                }
+            }
+        }
+        if (word_at(s, len, i, "COLLATE")) {
+            size_t j = skip_spaces(s, len, i + 7);
+            if (word_at(s, len, j, "pg_catalog.default")) {
+                i = j + 18;
+                changed = true;
+                continue;
+            }
+            if (j + 9 <= len && strncmp(s + j, "\"default\"", 9) == 0) {
+                i = j + 9;
+                changed = true;
+                continue;
+            }
+        }
+        if (i + 2 <= len && s[i] == ':' && s[i + 1] == ':') {
+            /* ::regclass and friends: oids are plain integers here. */
+            size_t j = skip_spaces(s, len, i + 2);
+            if (word_at(s, len, j, "pg_catalog."))
+                j += 11;
+            size_t w = j;
+            while (w < len && (isalnum((unsigned char)s[w]) || s[w] == '_'))
+                w++;
+            if (w - j >= 6 && strncasecmp(s + j, "reg", 3) == 0 && is_reg_type(s + j, w - j)) {
+                strbuf_adds(&out, "::BIGINT");
+                i = w;
+                changed = true;
+                continue;
+            }
+            if (j != skip_spaces(s, len, i + 2)) {
+                strbuf_adds(&out, "::"); /* ::pg_catalog.text -> ::text */
+                i = j;
+                changed = true;
+                continue;
+            }
+        }
+        if (i + 15 <= len && strncasecmp(s + i, "generate_series", 15) == 0 &&
+            (i == 0 || !(isalnum((unsigned char)s[i - 1]) || s[i - 1] == '_')) &&
+            from_context(&out)) {
+            alias_end = alias_generate_series(s, len, i, &alias_start);
+        }
+        if (word_at(s, len, i, "pg_catalog.")) {
+            size_t j = i + 11;
+            size_t w = j;
+            while (w < len && (isalnum((unsigned char)s[w]) || s[w] == '_'))
+                w++;
+            size_t k = skip_spaces(s, len, w);
+            bool call = k < len && s[k] == '(';
+            bool shadowed = false;
+            for (const char *const *v = shadowed_relations; v && *v; v++) {
+                if (strlen(*v) == w - j && strncasecmp(*v, s + j, w - j) == 0)
+                    shadowed = true;
+            }
+            if (call || shadowed) {
+                /* Drop the schema so the session's shims (temp macros and
+                 * views) resolve first. */
+                i = j;
+                changed = true;
+                continue;
+            }
+        }
+        strbuf_addc(&out, s[i]);
+        i++;
+    }
+    if (!changed) {
+        strbuf_release(&out);
+        return NULL;
+    }
+    return strbuf_detach(&out);
 }

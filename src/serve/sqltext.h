@@ -29,4 +29,14 @@ sql_txn_kind sqltext_txn_kind(const char *keywords);
  * keywords ("CREATE TABLE", "DROP VIEW", "SET", ...), into out. */
 void sqltext_command_tag(const char *keywords, char *out, size_t cap);
 
+/* PostgreSQL-only spellings that psql and drivers put in catalog queries,
+ * rewritten into what DuckDB reads: OPERATOR(pg_catalog.~) becomes ~,
+ * COLLATE pg_catalog.default goes, pg_catalog.f(...) becomes f(...) (so the
+ * session's shims resolve), pg_catalog.R becomes R for the relations in
+ * shadowed_relations (NULL-terminated; the session's own views of them),
+ * '...'::regclass becomes the relation's oid and other reg* casts BIGINT.
+ * Quoted text and comments are left alone.  Returns a heap string, or NULL
+ * when nothing needed rewriting. */
+char *sqltext_pg_rewrite(const char *sql, size_t len, const char *const *shadowed_relations);
+
 #endif
