@@ -42,6 +42,7 @@ typedef struct portal {
     int16_t *formats; /* per result column */
     idx_t ncols;
     bool started, finished, returns_rows;
+    bool hold; /* a cursor declared WITH HOLD outlives its transaction */
     duckdb_result result;
     bool has_result;
     duckdb_data_chunk chunk;
@@ -71,7 +72,11 @@ typedef struct session {
     size_t n_stmts;
     portal *portals;
     size_t n_portals;
+    portal *cursors; /* DECLAREd cursors, by name */
+    size_t n_cursors;
 } session;
+
+static void close_txn_cursors(session *s);
 
 /* --- messages ------------------------------------------------------------------- */
 
@@ -129,6 +134,15 @@ static void statement_failed(session *s)
 static void send_duckdb_error(session *s, duckdb_error_type type, const char *msg)
 {
     send_error(s, pg_sqlstate(type, msg), "%s", msg ? msg : "unknown database error");
+}
+
+/* A statement DuckDB could not even split off: usually a syntax error, but
+ * constant folding in its parser can raise others (a bad cast literal). */
+static void send_extract_error(session *s, const char *msg)
+{
+    duckdb_error_type type = pg_error_type_from_message(msg);
+    send_duckdb_error(s, type == DUCKDB_ERROR_INVALID ? DUCKDB_ERROR_PARSER : type,
+                      msg ? msg : "syntax error");
 }
 
 static void send_simple(session *s, char type)
@@ -392,6 +406,7 @@ static bool handle_txn_rules(session *s, sql_txn_kind txn, const char *keywords,
             db_exec(s->conn, "ROLLBACK", NULL, &e);
             db_error_release(&e);
             s->txn = 'I';
+            close_txn_cursors(s);
             send_command_complete(s, "ROLLBACK");
             return true;
         }
@@ -419,18 +434,22 @@ static bool handle_txn_rules(session *s, sql_txn_kind txn, const char *keywords,
 
 static void txn_after_success(session *s, sql_txn_kind txn)
 {
-    if (txn == SQL_TXN_BEGIN)
+    if (txn == SQL_TXN_BEGIN) {
         s->txn = 'T';
-    else if (txn == SQL_TXN_COMMIT || txn == SQL_TXN_ROLLBACK)
+    } else if (txn == SQL_TXN_COMMIT || txn == SQL_TXN_ROLLBACK) {
         s->txn = 'I';
+        close_txn_cursors(s);
+    }
 }
 
 static void txn_after_failure(session *s, sql_txn_kind txn)
 {
-    if (txn == SQL_TXN_COMMIT || txn == SQL_TXN_ROLLBACK)
+    if (txn == SQL_TXN_COMMIT || txn == SQL_TXN_ROLLBACK) {
         s->txn = 'I'; /* DuckDB rolled back */
-    else if (s->txn == 'T')
+        close_txn_cursors(s);
+    } else if (s->txn == 'T') {
         s->txn = 'E';
+    }
 }
 
 /* Reports a failed execution; a cancel by the timeout gets PostgreSQL's words. */
@@ -531,6 +550,9 @@ static bool run_simple_prepared(session *s, duckdb_prepared_statement p, const c
     return ok;
 }
 
+static bool cursor_statement(session *s, const char *sql, size_t len, const char *keywords,
+                             bool *handled);
+
 /* One statement of a simple query; false stops the rest of the string. */
 static bool run_simple_statement(session *s, const char *sql, size_t len)
 {
@@ -544,6 +566,13 @@ static bool run_simple_statement(session *s, const char *sql, size_t len)
         send_command_complete(s, "SET");
         return true;
     }
+    bool handled;
+    bool cursor_ok = cursor_statement(s, sql, len, keywords, &handled);
+    if (handled) {
+        if (!cursor_ok)
+            txn_after_failure(s, SQL_TXN_NONE);
+        return cursor_ok;
+    }
     if (txn != SQL_TXN_NONE)
         return run_txn_statement(s, txn, keywords, NULL);
     char *text = sqltext_pg_rewrite(sql, len, catalog_shadowed_relations);
@@ -554,7 +583,7 @@ static bool run_simple_statement(session *s, const char *sql, size_t len)
     bool ok = true;
     if (n == 0) {
         const char *msg = duckdb_extract_statements_error(ex);
-        send_error(s, "42601", "%s", msg ? msg : "syntax error");
+        send_extract_error(s, msg);
         ok = false;
     }
     for (idx_t i = 0; ok && i < n; i++) {
@@ -740,7 +769,7 @@ static void parse_message(session *s, pg_msg *m)
         free(rewritten);
         if (n == 0) {
             const char *msg = duckdb_extract_statements_error(ex);
-            send_error(s, "42601", "%s", msg ? msg : "syntax error");
+            send_extract_error(s, msg);
             ok = false;
         } else if (n > 1) {
             send_error(s, "42601", "cannot insert multiple commands into a prepared statement");
@@ -1003,6 +1032,48 @@ static bool start_portal(session *s, portal *p)
     return true;
 }
 
+/* Sends (or, for MOVE, skips) up to limit rows of a portal's result.  Sets
+ * *sent; false (with an error sent) if a value could not be sent.  Leaves
+ * p->chunk non-NULL only when more rows remain. */
+static bool portal_pump(session *s, portal *p, uint64_t limit, bool send, uint64_t *sent_out)
+{
+    idx_t ncols = duckdb_column_count(&p->result);
+    duckdb_logical_type *types = send ? result_types(&p->result, ncols) : NULL;
+    uint64_t sent = 0;
+    bool ok = true;
+    while (sent < limit) {
+        if (!p->chunk) {
+            p->chunk = duckdb_fetch_chunk(p->result);
+            p->chunk_row = 0;
+            if (!p->chunk)
+                break;
+        }
+        idx_t size = duckdb_data_chunk_get_size(p->chunk);
+        idx_t take = size - p->chunk_row;
+        if (take > limit - sent)
+            take = (idx_t)(limit - sent);
+        if (send)
+            ok =
+                send_rows(s, p->chunk, types, ncols, p->formats, p->chunk_row, p->chunk_row + take);
+        p->chunk_row += take;
+        sent += take;
+        if (p->chunk_row >= size)
+            duckdb_destroy_data_chunk(&p->chunk);
+        if (!ok)
+            break;
+    }
+    if (types)
+        free_types(types, ncols);
+    p->rows += sent;
+    /* More rows may remain only if we stopped at the limit. */
+    if (ok && sent == limit && !p->chunk) {
+        p->chunk = duckdb_fetch_chunk(p->result);
+        p->chunk_row = 0;
+    }
+    *sent_out = sent;
+    return ok;
+}
+
 static void execute_message(session *s, pg_msg *m)
 {
     const char *name = pg_get_cstr(m);
@@ -1028,41 +1099,12 @@ static void execute_message(session *s, pg_msg *m)
     }
     if (!p->started && !start_portal(s, p))
         return;
-    idx_t ncols = duckdb_column_count(&p->result);
-    duckdb_logical_type *types = result_types(&p->result, ncols);
     uint64_t limit = max_rows > 0 ? (uint64_t)max_rows : UINT64_MAX;
     uint64_t sent = 0;
-    bool ok = true;
-    while (sent < limit) {
-        if (!p->chunk) {
-            p->chunk = duckdb_fetch_chunk(p->result);
-            p->chunk_row = 0;
-            if (!p->chunk)
-                break;
-        }
-        idx_t size = duckdb_data_chunk_get_size(p->chunk);
-        idx_t take = size - p->chunk_row;
-        if (take > limit - sent)
-            take = (idx_t)(limit - sent);
-        ok = send_rows(s, p->chunk, types, ncols, p->formats, p->chunk_row, p->chunk_row + take);
-        p->chunk_row += take;
-        sent += take;
-        if (p->chunk_row >= size)
-            duckdb_destroy_data_chunk(&p->chunk);
-        if (!ok)
-            break;
-    }
-    free_types(types, ncols);
-    p->rows += sent;
-    if (!ok) {
+    if (!portal_pump(s, p, limit, true, &sent)) {
         statement_failed(s);
         p->finished = true;
         return;
-    }
-    /* More rows may remain only if we stopped at the limit. */
-    if (sent == limit && !p->chunk) {
-        p->chunk = duckdb_fetch_chunk(p->result);
-        p->chunk_row = 0;
     }
     if (sent == limit && p->chunk) {
         send_simple(s, 's');
@@ -1086,6 +1128,195 @@ static void close_message(session *s, pg_msg *m)
     else
         close_portal(s, name);
     send_simple(s, '3');
+}
+
+/* --- cursors: DECLARE, FETCH, MOVE, CLOSE ------------------------------------------------ */
+
+static portal *find_cursor(session *s, const char *name)
+{
+    for (portal *p = s->cursors; p; p = p->next) {
+        if (strcmp(p->name, name) == 0)
+            return p;
+    }
+    return NULL;
+}
+
+static void close_cursor(session *s, const char *name)
+{
+    for (portal **pp = &s->cursors; *pp; pp = &(*pp)->next) {
+        if (!name || strcmp((*pp)->name, name) == 0) {
+            portal *p = *pp;
+            *pp = p->next;
+            portal_free(p);
+            s->n_cursors--;
+            if (name)
+                return;
+            pp = &s->cursors;
+            if (!*pp)
+                return;
+        }
+    }
+}
+
+/* Cursors without HOLD end with their transaction. */
+static void close_txn_cursors(session *s)
+{
+    for (portal **pp = &s->cursors; *pp;) {
+        if (!(*pp)->hold) {
+            portal *p = *pp;
+            *pp = p->next;
+            portal_free(p);
+            s->n_cursors--;
+        } else {
+            pp = &(*pp)->next;
+        }
+    }
+}
+
+static bool declare_cursor(session *s, const char *sql, size_t len)
+{
+    char name[128];
+    bool hold;
+    size_t at;
+    if (!sqltext_parse_declare(sql, len, name, sizeof(name), &hold, &at)) {
+        send_error(s, "42601", "syntax error in DECLARE: expected DECLARE name CURSOR FOR query");
+        return false;
+    }
+    if (!hold && s->txn != 'T') {
+        send_error(s, "25P01", "DECLARE CURSOR can only be used in transaction blocks");
+        return false;
+    }
+    if (find_cursor(s, name)) {
+        send_error(s, "42P03", "cursor \"%s\" already exists", name);
+        return false;
+    }
+    if (s->n_cursors >= MAX_PORTALS) {
+        send_error(s, "54000", "too many cursors (the limit is %d)", MAX_PORTALS);
+        return false;
+    }
+    char *text = sqltext_pg_rewrite(sql + at, len - at, catalog_shadowed_relations);
+    if (!text)
+        text = xstrndup(sql + at, len - at);
+    duckdb_extracted_statements ex = NULL;
+    duckdb_prepared_statement prep = NULL;
+    idx_t n = duckdb_extract_statements(s->raw, text, &ex);
+    free(text);
+    bool ok = false;
+    if (n != 1) {
+        send_extract_error(s, n == 0 ? duckdb_extract_statements_error(ex)
+                                     : "a cursor's query must be one statement");
+    } else if (duckdb_prepare_extracted_statement(s->raw, ex, 0, &prep) == DuckDBError) {
+        const char *msg = duckdb_prepare_error(prep);
+        send_duckdb_error(s, pg_error_type_from_message(msg), msg);
+    } else if (s->read_only && !read_only_allows(duckdb_prepared_statement_type(prep))) {
+        send_error(s, "25006", "cannot execute a writing cursor in a read-only transaction");
+    } else {
+        portal *p = xcalloc(1, sizeof(*p));
+        p->name = xstrdup(name);
+        p->hold = hold;
+        p->started = true;
+        server_statement_begin(s->srv, s->peer->slot);
+        duckdb_state st = duckdb_execute_prepared(prep, &p->result);
+        bool timed_out = server_statement_end(s->srv, s->peer->slot);
+        p->has_result = true;
+        if (st == DuckDBError) {
+            report_exec_error(s, &p->result, timed_out);
+            portal_free(p);
+        } else {
+            p->next = s->cursors;
+            s->cursors = p;
+            s->n_cursors++;
+            send_command_complete(s, "DECLARE CURSOR");
+            ok = true;
+        }
+    }
+    if (prep)
+        duckdb_destroy_prepare(&prep);
+    duckdb_destroy_extracted(&ex);
+    return ok;
+}
+
+/* FETCH|MOVE [NEXT | ALL | n | FORWARD [n | ALL]] [FROM | IN] name */
+static bool fetch_cursor(session *s, const char *sql, size_t len, bool move)
+{
+    size_t pos = 0;
+    char w[128], name[128] = "";
+    uint64_t count = 1;
+    sqltext_next_word(sql, len, &pos, w, sizeof(w));
+    bool ok = true;
+    while (ok && sqltext_next_word(sql, len, &pos, w, sizeof(w))) {
+        if (strcmp(w, "next") == 0 || strcmp(w, "forward") == 0) {
+            count = 1;
+        } else if (strcmp(w, "all") == 0) {
+            count = UINT64_MAX;
+        } else if (w[0] >= '0' && w[0] <= '9') {
+            count = strtoull(w, NULL, 10);
+        } else if (strcmp(w, "from") == 0 || strcmp(w, "in") == 0) {
+            continue;
+        } else if (strcmp(w, "prior") == 0 || strcmp(w, "backward") == 0 ||
+                   strcmp(w, "first") == 0 || strcmp(w, "last") == 0 ||
+                   strcmp(w, "absolute") == 0 || strcmp(w, "relative") == 0 ||
+                   strcmp(w, "-") == 0) {
+            send_error(s, "0A000", "not supported yet: scrolling a cursor backwards (%s)", w);
+            return false;
+        } else {
+            snprintf(name, sizeof(name), "%s", w);
+        }
+    }
+    portal *p = find_cursor(s, name);
+    if (!p) {
+        send_error(s, "34000", "cursor \"%s\" does not exist", name);
+        return false;
+    }
+    if (!move)
+        send_row_description(s, &p->result, NULL, NULL);
+    uint64_t sent = 0;
+    if (count > 0 && !portal_pump(s, p, count, !move, &sent))
+        return false;
+    char tag[48];
+    snprintf(tag, sizeof(tag), "%s %llu", move ? "MOVE" : "FETCH", (unsigned long long)sent);
+    send_command_complete(s, tag);
+    return true;
+}
+
+static bool first_word_is(const char *keywords, const char *word)
+{
+    size_t n = strlen(word);
+    return strncmp(keywords, word, n) == 0 && (keywords[n] == 0 || keywords[n] == ' ');
+}
+
+/* Handles cursor statements; *handled says whether this was one. */
+static bool cursor_statement(session *s, const char *sql, size_t len, const char *keywords,
+                             bool *handled)
+{
+    *handled = true;
+    if (first_word_is(keywords, "DECLARE"))
+        return declare_cursor(s, sql, len);
+    if (first_word_is(keywords, "FETCH"))
+        return fetch_cursor(s, sql, len, false);
+    if (first_word_is(keywords, "MOVE"))
+        return fetch_cursor(s, sql, len, true);
+    if (first_word_is(keywords, "CLOSE")) {
+        size_t pos = 0;
+        char w[128];
+        sqltext_next_word(sql, len, &pos, w, sizeof(w));
+        if (!sqltext_next_word(sql, len, &pos, w, sizeof(w))) {
+            send_error(s, "42601", "CLOSE needs a cursor name or ALL");
+            return false;
+        }
+        if (strcmp(w, "all") == 0) {
+            close_cursor(s, NULL);
+        } else if (find_cursor(s, w)) {
+            close_cursor(s, w);
+        } else {
+            send_error(s, "34000", "cursor \"%s\" does not exist", w);
+            return false;
+        }
+        send_command_complete(s, "CLOSE CURSOR");
+        return true;
+    }
+    *handled = false;
+    return true;
 }
 
 /* --- start-up and authentication
@@ -1417,6 +1648,7 @@ void session_run(server *srv, db *database, const serve_options *o, const sessio
     if (s.registered)
         server_unregister_session(srv, peer->slot);
     close_all_portals(&s);
+    close_cursor(&s, NULL);
     while (s.stmts)
         close_stmt(&s, s.stmts->name);
     if (s.conn)

@@ -295,7 +295,8 @@ static size_t alias_generate_series(const char *s, size_t len, size_t i, size_t 
 char *sqltext_pg_rewrite(const char *s, size_t len, const char *const *shadowed_relations)
 {
     if (!memmem(s, len, "pg_catalog", 10) && !memmem(s, len, "regclass", 8) &&
-        !memmem(s, len, "OPERATOR(", 9) && !memmem(s, len, "generate_series", 15))
+        !memmem(s, len, "OPERATOR(", 9) && !memmem(s, len, "generate_series", 15) &&
+        !memmem(s, len, "bytea", 5))
         return NULL;
     strbuf out = STRBUF_INIT;
     bool changed = false;
@@ -320,6 +321,18 @@ char *sqltext_pg_rewrite(const char *s, size_t len, const char *const *shadowed_
                 size_t k = j + 2;
                 if (word_at(s, len, k, "pg_catalog."))
                     k += 11;
+                if (word_at(s, len, k, "bytea") && next - i >= 4 && s[i + 1] == '\\' &&
+                    (s[i + 2] == 'x' || s[i + 2] == 'X') &&
+                    (k + 5 >= len || !(isalnum((unsigned char)s[k + 5]) || s[k + 5] == '_'))) {
+                    /* PostgreSQL's hex bytea '\x00ff' is two bytes; DuckDB reads
+                     * "\x00" then the letters "ff". */
+                    strbuf_adds(&out, "from_hex('");
+                    strbuf_add(&out, s + i + 3, next - i - 4);
+                    strbuf_adds(&out, "')");
+                    i = k + 5;
+                    changed = true;
+                    continue;
+                }
                 if (word_at(s, len, k, "regclass") &&
                     (k + 8 >= len || !(isalnum((unsigned char)s[k + 8]) || s[k + 8] == '_'))) {
                     /* A qualified 'schema.name' keeps only the name. */
@@ -433,4 +446,77 @@ char *sqltext_pg_rewrite(const char *s, size_t len, const char *const *shadowed_
         return NULL;
     }
     return strbuf_detach(&out);
+}
+
+bool sqltext_next_word(const char *s, size_t len, size_t *pos, char *out, size_t cap)
+{
+    size_t i = *pos;
+    for (;;) {
+        while (i < len && isspace((unsigned char)s[i]))
+            i++;
+        size_t next = i < len && s[i] != '"' ? skip_special(s, len, i) : i;
+        if (next == i || s[i] == '\'')
+            break;
+        i = next; /* a comment */
+    }
+    size_t o = 0;
+    if (i >= len || s[i] == ';') {
+        *pos = i;
+        return false;
+    }
+    if (s[i] == '"') {
+        i++;
+        while (i < len) {
+            if (s[i] == '"') {
+                if (i + 1 < len && s[i + 1] == '"') {
+                    i++;
+                } else {
+                    i++;
+                    break;
+                }
+            }
+            if (o + 1 < cap)
+                out[o++] = s[i];
+            i++;
+        }
+    } else if (isalnum((unsigned char)s[i]) || s[i] == '_') {
+        while (i < len && (isalnum((unsigned char)s[i]) || s[i] == '_')) {
+            if (o + 1 < cap)
+                out[o++] = (char)tolower((unsigned char)s[i]);
+            i++;
+        }
+    } else {
+        if (o + 1 < cap)
+            out[o++] = s[i];
+        i++;
+    }
+    out[o] = 0;
+    *pos = i;
+    return true;
+}
+
+bool sqltext_parse_declare(const char *s, size_t len, char *name, size_t cap, bool *hold,
+                           size_t *query_at)
+{
+    size_t pos = 0;
+    char w[128];
+    if (!sqltext_next_word(s, len, &pos, w, sizeof(w)) || strcmp(w, "declare") != 0)
+        return false;
+    if (!sqltext_next_word(s, len, &pos, name, cap))
+        return false;
+    *hold = false;
+    bool seen_cursor = false;
+    while (sqltext_next_word(s, len, &pos, w, sizeof(w))) {
+        if (strcmp(w, "cursor") == 0)
+            seen_cursor = true;
+        else if (strcmp(w, "with") == 0 && seen_cursor)
+            *hold = true;
+        else if (strcmp(w, "without") == 0 && seen_cursor)
+            *hold = false;
+        else if (strcmp(w, "for") == 0 && seen_cursor) {
+            *query_at = pos;
+            return true;
+        }
+    }
+    return false;
 }

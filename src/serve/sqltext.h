@@ -29,6 +29,16 @@ sql_txn_kind sqltext_txn_kind(const char *keywords);
  * keywords ("CREATE TABLE", "DROP VIEW", "SET", ...), into out. */
 void sqltext_command_tag(const char *keywords, char *out, size_t cap);
 
+/* One word or identifier of a statement: quoted "Names" keep their case
+ * (and lose the quotes), others are folded to lower case.  Returns false at
+ * the end of the text; *pos moves past the word. */
+bool sqltext_next_word(const char *sql, size_t len, size_t *pos, char *out, size_t cap);
+
+/* DECLARE name [BINARY] [NO] SCROLL ... CURSOR [WITH|WITHOUT HOLD] FOR query:
+ * the cursor's name, whether it is WITH HOLD, and where the query starts. */
+bool sqltext_parse_declare(const char *sql, size_t len, char *name, size_t cap, bool *hold,
+                           size_t *query_at);
+
 /* PostgreSQL-only spellings that psql and drivers put in catalog queries,
  * rewritten into what DuckDB reads: OPERATOR(pg_catalog.~) becomes ~,
  * COLLATE pg_catalog.default goes, pg_catalog.f(...) becomes f(...) (so the
