@@ -347,12 +347,12 @@ bool auth_load(const char *path, auth_config *out, mlerr *err)
         char *copy = xstrdup(p);
         for (char *t = strtok_r(copy, ":", &save); t && nf < 8; t = strtok_r(NULL, ":", &save))
             fields[nf++] = t;
-        /* The SCRAM verifier itself has one ':' (STORED:SERVER). */
+        /* The SCRAM verifier itself has two ':' (ITER:SALT$STORED:SERVER). */
         auth_user u = {0};
         int next = 2;
-        if (nf >= 3 && strncmp(fields[1], "SCRAM-SHA-256$", 14) == 0) {
-            u.scram = xasprintf("%s:%s", fields[1], fields[2]);
-            next = 3;
+        if (nf >= 4 && strncmp(fields[1], "SCRAM-SHA-256$", 14) == 0) {
+            u.scram = xasprintf("%s:%s:%s", fields[1], fields[2], fields[3]);
+            next = 4;
         } else if (nf >= 2 && strncmp(fields[1], "md5", 3) == 0 && strlen(fields[1]) == 35) {
             u.md5 = xstrdup(fields[1]);
         } else {

@@ -19,10 +19,13 @@ import time
 
 
 class Conn:
-    def __init__(self, sock_dir, port, user="tester", timeout=20):
-        self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.s.settimeout(timeout)
-        self.s.connect(os.path.join(sock_dir, ".s.PGSQL.%d" % port))
+    def __init__(self, sock_dir, port, user="tester", timeout=20, tcp=False):
+        if tcp:
+            self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        else:
+            self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.s.settimeout(timeout)
+            self.s.connect(os.path.join(sock_dir, ".s.PGSQL.%d" % port))
         self.buf = b""
         self.user = user
         self.key = None
@@ -392,6 +395,77 @@ def scenario_cancel(d, port):
     check(elapsed >= 1.4, "the wrong secret did not cancel it (it ran %.1f s)" % elapsed)
     r = c.query("SELECT 7")
     check(datarow(r[1][1]) == [b"7"], "the session works after the cancel")
+
+
+def send_startup(c, user):
+    body = struct.pack("!I", 196608) + b"user\0" + user.encode() + b"\0database\0db\0\0"
+    c.send(struct.pack("!I", len(body) + 4) + body)
+
+
+def scram_login(c, user, password, client_nonce):
+    """A SCRAM-SHA-256 client; returns (final reply type, client-first, client-final)."""
+    import base64, hashlib, hmac
+    send_startup(c, user)
+    t, p = c.read()
+    check(t == b"R" and struct.unpack("!I", p[:4])[0] == 10 and b"SCRAM-SHA-256" in p,
+          "the server asks for SCRAM-SHA-256")
+    bare = "n=,r=" + client_nonce
+    first = ("n,," + bare).encode()
+    c.msg(b"p", b"SCRAM-SHA-256\0" + struct.pack("!i", len(first)) + first)
+    t, p = c.read()
+    if t != b"R":
+        return t, p, first, None
+    server_first = p[4:].decode()
+    attrs = dict(kv.split("=", 1) for kv in server_first.split(","))
+    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), base64.b64decode(attrs["s"]),
+                                 int(attrs["i"]))
+    client_key = hmac.new(salted, b"Client Key", hashlib.sha256).digest()
+    stored = hashlib.sha256(client_key).digest()
+    without_proof = "c=biws,r=" + attrs["r"]
+    auth_msg = ",".join([bare, server_first, without_proof]).encode()
+    sig = hmac.new(stored, auth_msg, hashlib.sha256).digest()
+    proof = bytes(a ^ b for a, b in zip(client_key, sig))
+    final = (without_proof + ",p=" + base64.b64encode(proof).decode()).encode()
+    c.msg(b"p", final)
+    t, p = c.read()
+    return t, p, first, final
+
+
+def scenario_scram(d, port):
+    """SCRAM by hand: a good login, a wrong password, an unknown user and a
+    replayed client-final-message (user alice / password from $PGPASSWORD)."""
+    password = os.environ["PGPASSWORD"]
+    c = Conn(d, port, tcp=True)
+    t, p, first, final = scram_login(c, "alice", password, "fixednonce123")
+    check(t == b"R" and struct.unpack("!I", p[:4])[0] == 12 and p[4:].startswith(b"v="),
+          "the right password gets SASLFinal with the server's signature")
+    t, p = c.read()
+    check(t == b"R" and struct.unpack("!I", p[:4])[0] == 0, "then AuthenticationOk")
+    c.until_ready()
+
+    # Replay: same client nonce, same final message, new connection.
+    r = Conn(d, port, tcp=True)
+    send_startup(r, "alice")
+    r.read()
+    r.msg(b"p", b"SCRAM-SHA-256\0" + struct.pack("!i", len(first)) + first)
+    t, p = r.read()
+    check(t == b"R" and struct.unpack("!I", p[:4])[0] == 11, "the replay gets a fresh challenge")
+    r.msg(b"p", final)
+    t, p = r.read()
+    check(t == b"E" and fields(p)["C"] in ("28P01", "08P01"),
+          "a replayed client-final-message is refused (%s)" % fields(p).get("C"))
+
+    w = Conn(d, port, tcp=True)
+    t, p, _, _ = scram_login(w, "alice", password + "x", "othernonce")
+    check(t == b"E" and fields(p)["C"] == "28P01", "a wrong password is refused with 28P01")
+    u = Conn(d, port, tcp=True)
+    t, p, _, _ = scram_login(u, "mallory", password, "nonce3")
+    check(t == b"E" and fields(p)["C"] == "28P01" and "mallory" in fields(p)["M"],
+          "an unknown user gets the same refusal")
+
+    # The first session still works.
+    res = c.query("SELECT 1")
+    check(datarow(res[1][1]) == [b"1"], "the logged-in session is unaffected")
 
 
 def main():
