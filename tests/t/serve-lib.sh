@@ -11,14 +11,25 @@ PY=/usr/bin/python3
 PGWIRE="$PY $MALLARD_SOURCE_DIR/tests/t/pgwire.py"
 export PGCONNECT_TIMEOUT=10
 
+SERVER_RC=
 stop_server() {
   if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
     kill -TERM "$SERVER_PID" 2>/dev/null
-    for _ in $(seq 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    for _ in $(seq 150); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$SERVER_PID" 2>/dev/null
+  fi
+  if [ -n "$SERVER_PID" ]; then
     wait "$SERVER_PID" 2>/dev/null
+    SERVER_RC=$?
   fi
   SERVER_PID=
+}
+
+# server_exited_cleanly: after stop_server, the server shut down on SIGTERM
+# with exit 0 and no sanitizer report (leaks included) in its log.
+server_exited_cleanly() {
+  [ "$SERVER_RC" = 0 ] && ! grep -q 'Sanitizer\|runtime error' "$SCRATCH/server.log" ||
+    { echo "exit code $SERVER_RC"; cat "$SCRATCH/server.log"; return 1; }
 }
 trap stop_server EXIT
 

@@ -73,6 +73,7 @@ check "TCP clients are not trusted without users" eval 'echo "$out" | grep -q "n
 
 # The data is in the file: stop the server and read it directly.
 stop_server
+check "the server shuts down cleanly on SIGTERM" server_exited_cleanly
 check "the server stopped and removed its socket" test ! -e "$SOCK_DIR/.s.PGSQL.$PORT"
 check "the rows are in the DuckDB file" \
   eval '[ "$("$MALLARD_BIN_DIR/db_query" "$db" "SELECT count(*) FROM orders" 2>&1)" = 3 ] || "$MALLARD_BIN_DIR/db_query" "$db" "SELECT count(*) FROM orders"'

@@ -19,4 +19,6 @@ done
 
 check "the server survived all of it" kill -0 "$SERVER_PID"
 check "protocol errors are logged with the peer" grep -q 'protocol error' "$SCRATCH/server.log"
+stop_server
+check "the server shuts down cleanly" server_exited_cleanly
 finish

@@ -134,4 +134,6 @@ timeout 120 "$PY" "$SCRATCH/client.py" "$SOCK_DIR" "$PORT" >"$SCRATCH/client.out
 rc=$?
 sed 's/^/  /' "$SCRATCH/client.out"
 check "psycopg2 client checks" test $rc -eq 0
+stop_server
+check "the server shuts down cleanly" server_exited_cleanly
 finish

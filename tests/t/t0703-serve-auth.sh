@@ -58,6 +58,7 @@ check "cleartext password is checked against the SCRAM verifier" eval '[ "$out" 
 out=$(PGPASSWORD=nope tcp -U alice -c "SELECT 2" 2>&1)
 check "and a wrong one is refused" eval 'echo "$out" | grep -q "password authentication failed"'
 stop_server
+check "the server shuts down cleanly" server_exited_cleanly
 
 run_mallard serve --database "$SCRATCH/auth.duckdb" --listen 127.0.0.1:0
 check "serving with no way to log in is refused" eval 'rc_is 2 && out_has "no way for clients to log in"'
