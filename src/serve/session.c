@@ -3,6 +3,7 @@
 
 #include "serve/auth.h"
 #include "serve/catalog.h"
+#include "serve/copy.h"
 #include "serve/pgtypes.h"
 #include "serve/pgwire.h"
 #include "serve/sqlstate.h"
@@ -552,6 +553,50 @@ static bool run_simple_prepared(session *s, duckdb_prepared_statement p, const c
 
 static bool cursor_statement(session *s, const char *sql, size_t len, const char *keywords,
                              bool *handled);
+static bool first_word_is(const char *keywords, const char *word);
+
+/* COPY ... FROM STDIN / TO STDOUT.  *handled is false for any other COPY
+ * (to or from a file), which DuckDB runs. */
+static bool copy_statement(session *s, const char *sql, size_t len, bool *handled)
+{
+    copy_spec spec;
+    strbuf why = STRBUF_INIT;
+    *handled = copy_parse(sql, len, &spec, &why);
+    if (!*handled)
+        return true;
+    bool ok = false;
+    if (why.len) {
+        send_error(s, strncmp(why.buf, "not supported", 13) == 0 ? "0A000" : "42601", "%s",
+                   strbuf_str(&why));
+    } else if (s->read_only && spec.from_stdin) {
+        send_error(s, "25006", "cannot execute COPY FROM in a read-only transaction");
+    } else {
+        copy_result r = {0};
+        server_statement_begin(s->srv, s->peer->slot);
+        if (spec.from_stdin)
+            copy_in(&s->in, &s->out, s->raw, &spec, s->txn != 'I', &r);
+        else
+            copy_out(&s->out, s->raw, &spec, &r);
+        bool timed_out = server_statement_end(s->srv, s->peer->slot);
+        if (r.message.len) {
+            if (strcmp(r.sqlstate, "57014") == 0 && timed_out)
+                send_error(s, "57014", "canceling statement due to statement timeout");
+            else
+                send_error(s, r.sqlstate, "%s", strbuf_str(&r.message));
+        } else {
+            char tag[48];
+            snprintf(tag, sizeof(tag), "COPY %llu", (unsigned long long)r.rows);
+            send_command_complete(s, tag);
+            ok = true;
+        }
+        if (r.connection_lost)
+            s->closing = true;
+        strbuf_release(&r.message);
+    }
+    copy_spec_release(&spec);
+    strbuf_release(&why);
+    return ok;
+}
 
 /* One statement of a simple query; false stops the rest of the string. */
 static bool run_simple_statement(session *s, const char *sql, size_t len)
@@ -567,6 +612,14 @@ static bool run_simple_statement(session *s, const char *sql, size_t len)
         return true;
     }
     bool handled;
+    if (first_word_is(keywords, "COPY")) {
+        bool copy_ok = copy_statement(s, sql, len, &handled);
+        if (handled) {
+            if (!copy_ok)
+                txn_after_failure(s, SQL_TXN_NONE);
+            return copy_ok;
+        }
+    }
     bool cursor_ok = cursor_statement(s, sql, len, keywords, &handled);
     if (handled) {
         if (!cursor_ok)
