@@ -151,7 +151,7 @@ static const char *const client_side_settings[] = {
 bool catalog_ignored_setting(const char *sql, size_t len)
 {
     char kw[96];
-    sqltext_keywords(sql, len, 4, kw, sizeof(kw));
+    sqltext_keywords(sql, len, 6, kw, sizeof(kw));
     const char *p;
     if (strncmp(kw, "SET SESSION ", 12) == 0 && strncmp(kw + 12, "CHARACTERISTICS", 15) != 0)
         p = kw + 12;

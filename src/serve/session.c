@@ -602,7 +602,7 @@ static bool copy_statement(session *s, const char *sql, size_t len, bool *handle
 static bool run_simple_statement(session *s, const char *sql, size_t len)
 {
     char keywords[96];
-    sqltext_keywords(sql, len, 4, keywords, sizeof(keywords));
+    sqltext_keywords(sql, len, 6, keywords, sizeof(keywords));
     sql_txn_kind txn = sqltext_txn_kind(keywords);
     bool failed;
     if (handle_txn_rules(s, txn, keywords, &failed))
@@ -805,7 +805,7 @@ static void parse_message(session *s, pg_msg *m)
     stmt *st = xcalloc(1, sizeof(*st));
     st->name = xstrdup(name);
     size_t len = strlen(query);
-    sqltext_keywords(query, len, 4, st->keywords, sizeof(st->keywords));
+    sqltext_keywords(query, len, 6, st->keywords, sizeof(st->keywords));
     st->txn = sqltext_txn_kind(st->keywords);
     st->empty = sqltext_is_blank(query, len);
     st->ignored = !st->empty && catalog_ignored_setting(query, len);
