@@ -40,20 +40,20 @@ static const char *const shims[] = {
     "pg_postmaster_start_time() AS now()",
     "pg_is_in_recovery() AS false",
     "txid_current() AS 1",
-    "current_setting(setting_name) AS (SELECT CASE lower(setting_name) "
-    "WHEN 'server_version_num' THEN '150000' WHEN 'server_version' THEN '15.0' "
-    "WHEN 'standard_conforming_strings' THEN 'on' WHEN 'client_encoding' THEN 'UTF8' "
-    "WHEN 'datestyle' THEN 'ISO, MDY' WHEN 'integer_datetimes' THEN 'on' "
-    "WHEN 'max_identifier_length' THEN '63' WHEN 'intervalstyle' THEN 'postgres' "
-    "ELSE (SELECT any_value(value) FROM duckdb_settings() WHERE lower(duckdb_settings.name) = "
-    "lower(setting_name)) END)",
+    ("current_setting(setting_name) AS (SELECT CASE lower(setting_name) "
+     "WHEN 'server_version_num' THEN '150000' WHEN 'server_version' THEN '15.0' "
+     "WHEN 'standard_conforming_strings' THEN 'on' WHEN 'client_encoding' THEN 'UTF8' "
+     "WHEN 'datestyle' THEN 'ISO, MDY' WHEN 'integer_datetimes' THEN 'on' "
+     "WHEN 'max_identifier_length' THEN '63' WHEN 'intervalstyle' THEN 'postgres' "
+     "ELSE (SELECT any_value(value) FROM duckdb_settings() WHERE lower(duckdb_settings.name) = "
+     "lower(setting_name)) END)"),
     "set_config(setting_name, new_value, is_local) AS new_value",
-    "pg_get_keywords() AS TABLE SELECT keyword_name AS word, "
-    "CASE keyword_category WHEN 'reserved' THEN 'R' WHEN 'unreserved' THEN 'U' "
-    "WHEN 'type_function' THEN 'T' ELSE 'C' END AS catcode, "
-    "keyword_category AS catdesc FROM duckdb_keywords()",
-    "version() AS (SELECT 'PostgreSQL 15.0 (Mallard, DuckDB ' || library_version || ')' "
-    "FROM pragma_version())",
+    ("pg_get_keywords() AS TABLE SELECT keyword_name AS word, "
+     "CASE keyword_category WHEN 'reserved' THEN 'R' WHEN 'unreserved' THEN 'U' "
+     "WHEN 'type_function' THEN 'T' ELSE 'C' END AS catcode, "
+     "keyword_category AS catdesc FROM duckdb_keywords()"),
+    ("version() AS (SELECT 'PostgreSQL 15.0 (Mallard, DuckDB ' || library_version || ')' "
+     "FROM pragma_version())"),
 };
 
 const char *const catalog_shadowed_relations[] = {"pg_database",
@@ -73,38 +73,38 @@ const char *const catalog_shadowed_relations[] = {"pg_database",
 
 /* Temp views with the columns psql reads that DuckDB's pg_catalog lacks. */
 static const char *const views[] = {
-    "pg_database AS SELECT database_oid AS oid, database_name AS datname, 10::BIGINT AS datdba, "
-    "6 AS encoding, 'c' AS datlocprovider, false AS datistemplate, true AS datallowconn, "
-    "-1 AS datconnlimit, 'C' AS datcollate, 'C' AS datctype, NULL::VARCHAR AS daticulocale, "
-    "NULL::VARCHAR[] AS datacl FROM duckdb_databases() WHERE NOT internal",
+    ("pg_database AS SELECT database_oid AS oid, database_name AS datname, 10::BIGINT AS datdba, "
+     "6 AS encoding, 'c' AS datlocprovider, false AS datistemplate, true AS datallowconn, "
+     "-1 AS datconnlimit, 'C' AS datcollate, 'C' AS datctype, NULL::VARCHAR AS daticulocale, "
+     "NULL::VARCHAR[] AS datacl FROM duckdb_databases() WHERE NOT internal"),
     "pg_class AS SELECT *, false AS relforcerowsecurity FROM pg_catalog.pg_class",
     /* Catalogs DuckDB does not have: empty, with the columns psql's \d reads. */
-    "pg_collation AS SELECT 0::BIGINT AS oid, ''::VARCHAR AS collname, 0::BIGINT AS "
-    "collnamespace WHERE false",
-    "pg_inherits AS SELECT 0::BIGINT AS inhrelid, 0::BIGINT AS inhparent, 0 AS inhseqno, "
-    "false AS inhdetachpending WHERE false",
-    "pg_policy AS SELECT 0::BIGINT AS oid, ''::VARCHAR AS polname, 0::BIGINT AS polrelid, "
-    "''::VARCHAR AS polcmd, true AS polpermissive, NULL::BIGINT[] AS polroles, "
-    "NULL::VARCHAR AS polqual, NULL::VARCHAR AS polwithcheck WHERE false",
-    "pg_statistic_ext AS SELECT 0::BIGINT AS oid, 0::BIGINT AS stxrelid, ''::VARCHAR AS "
-    "stxname, 0::BIGINT AS stxnamespace, NULL::VARCHAR[] AS stxkind, NULL::INTEGER[] AS stxkeys, "
-    "-1 AS stxstattarget, NULL::VARCHAR AS stxexprs WHERE false",
-    "pg_publication AS SELECT 0::BIGINT AS oid, ''::VARCHAR AS pubname, false AS puballtables "
-    "WHERE false",
-    "pg_publication_rel AS SELECT 0::BIGINT AS oid, 0::BIGINT AS prpubid, 0::BIGINT AS prrelid, "
-    "NULL::VARCHAR AS prqual, NULL::SMALLINT[] AS prattrs WHERE false",
-    "pg_publication_namespace AS SELECT 0::BIGINT AS oid, 0::BIGINT AS pnpubid, 0::BIGINT AS "
-    "pnnspid WHERE false",
-    "pg_trigger AS SELECT 0::BIGINT AS oid, 0::BIGINT AS tgrelid, ''::VARCHAR AS tgname, "
-    "false AS tgisinternal, 'O' AS tgenabled, 0::BIGINT AS tgparentid WHERE false",
-    "pg_roles AS SELECT 10::BIGINT AS oid, 'mallard' AS rolname, true AS rolsuper, "
-    "true AS rolinherit, true AS rolcreaterole, true AS rolcreatedb, true AS rolcanlogin, "
-    "false AS rolreplication, false AS rolbypassrls, -1 AS rolconnlimit, "
-    "NULL::TIMESTAMPTZ AS rolvaliduntil, NULL::VARCHAR[] AS rolconfig",
-    "pg_user AS SELECT 'mallard' AS usename, 10::BIGINT AS usesysid, true AS usecreatedb, "
-    "true AS usesuper",
-    "pg_rewrite AS SELECT 0::BIGINT AS oid, ''::VARCHAR AS rulename, 0::BIGINT AS ev_class, "
-    "'O' AS ev_enabled, '1' AS ev_type WHERE false",
+    ("pg_collation AS SELECT 0::BIGINT AS oid, ''::VARCHAR AS collname, 0::BIGINT AS "
+     "collnamespace WHERE false"),
+    ("pg_inherits AS SELECT 0::BIGINT AS inhrelid, 0::BIGINT AS inhparent, 0 AS inhseqno, "
+     "false AS inhdetachpending WHERE false"),
+    ("pg_policy AS SELECT 0::BIGINT AS oid, ''::VARCHAR AS polname, 0::BIGINT AS polrelid, "
+     "''::VARCHAR AS polcmd, true AS polpermissive, NULL::BIGINT[] AS polroles, "
+     "NULL::VARCHAR AS polqual, NULL::VARCHAR AS polwithcheck WHERE false"),
+    ("pg_statistic_ext AS SELECT 0::BIGINT AS oid, 0::BIGINT AS stxrelid, ''::VARCHAR AS "
+     "stxname, 0::BIGINT AS stxnamespace, NULL::VARCHAR[] AS stxkind, NULL::INTEGER[] AS stxkeys, "
+     "-1 AS stxstattarget, NULL::VARCHAR AS stxexprs WHERE false"),
+    ("pg_publication AS SELECT 0::BIGINT AS oid, ''::VARCHAR AS pubname, false AS puballtables "
+     "WHERE false"),
+    ("pg_publication_rel AS SELECT 0::BIGINT AS oid, 0::BIGINT AS prpubid, 0::BIGINT AS prrelid, "
+     "NULL::VARCHAR AS prqual, NULL::SMALLINT[] AS prattrs WHERE false"),
+    ("pg_publication_namespace AS SELECT 0::BIGINT AS oid, 0::BIGINT AS pnpubid, 0::BIGINT AS "
+     "pnnspid WHERE false"),
+    ("pg_trigger AS SELECT 0::BIGINT AS oid, 0::BIGINT AS tgrelid, ''::VARCHAR AS tgname, "
+     "false AS tgisinternal, 'O' AS tgenabled, 0::BIGINT AS tgparentid WHERE false"),
+    ("pg_roles AS SELECT 10::BIGINT AS oid, 'mallard' AS rolname, true AS rolsuper, "
+     "true AS rolinherit, true AS rolcreaterole, true AS rolcreatedb, true AS rolcanlogin, "
+     "false AS rolreplication, false AS rolbypassrls, -1 AS rolconnlimit, "
+     "NULL::TIMESTAMPTZ AS rolvaliduntil, NULL::VARCHAR[] AS rolconfig"),
+    ("pg_user AS SELECT 'mallard' AS usename, 10::BIGINT AS usesysid, true AS usecreatedb, "
+     "true AS usesuper"),
+    ("pg_rewrite AS SELECT 0::BIGINT AS oid, ''::VARCHAR AS rulename, 0::BIGINT AS ev_class, "
+     "'O' AS ev_enabled, '1' AS ev_type WHERE false"),
 };
 
 bool catalog_install(duckdb_connection c, const char *user, strbuf *why)

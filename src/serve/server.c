@@ -176,13 +176,13 @@ bool server_start(db *d, const serve_options *o, server **out, mlerr *err)
     s->n_slots = s->opts.max_connections + EXTRA_SLOTS;
     s->slots = xcalloc((size_t)s->n_slots, sizeof(conn_slot));
     s->next_pid = 1000;
-    const char *host = o->listen_host ? o->listen_host : "127.0.0.1";
+    const char *host = o->detached ? "" : o->listen_host ? o->listen_host : "127.0.0.1";
     bool ok = pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) == 0;
     if (!ok)
         mlerr_set(err, EXIT_SETUP, "cannot create a pipe: %s", strerror(errno));
     if (ok && *host)
         ok = listen_tcp(s, host, o->port, err);
-    if (ok && o->socket_dir) {
+    if (ok && o->socket_dir && !o->detached) {
         if (!*host && o->port == 0) {
             mlerr_set(err, EXIT_SETUP, "a Unix socket needs a port number for its name");
             ok = false;
@@ -190,7 +190,7 @@ bool server_start(db *d, const serve_options *o, server **out, mlerr *err)
             ok = listen_unix(s, o->socket_dir, err);
         }
     }
-    if (ok && s->tcp_fd < 0 && s->unix_fd < 0) {
+    if (ok && s->tcp_fd < 0 && s->unix_fd < 0 && !o->detached) {
         mlerr_set(err, EXIT_SETUP, "nothing to listen on: give --listen or --socket-dir");
         ok = false;
     }
@@ -413,6 +413,35 @@ static void accept_one(server *s, int listen_fd, bool unix_socket)
         free(st);
     }
     pthread_attr_destroy(&attr);
+}
+
+bool server_serve_fd(server *s, int fd, bool unix_socket, bool same_uid)
+{
+    session_start *st = xcalloc(1, sizeof(*st));
+    st->srv = s;
+    st->peer.fd = fd;
+    st->peer.unix_socket = unix_socket;
+    st->peer.same_uid = same_uid;
+    snprintf(st->peer.addr, sizeof(st->peer.addr), "in-process socket");
+    pthread_mutex_lock(&s->sessions_lock);
+    int slot = -1;
+    for (int i = 0; i < s->n_slots && slot < 0; i++) {
+        if (!s->slots[i].in_use)
+            slot = i;
+    }
+    if (slot >= 0) {
+        s->slots[slot] = (conn_slot){.in_use = true, .fd = fd};
+        s->active++;
+    }
+    pthread_mutex_unlock(&s->sessions_lock);
+    if (slot < 0) {
+        close(fd);
+        free(st);
+        return false;
+    }
+    st->peer.slot = slot;
+    session_thread(st);
+    return true;
 }
 
 void server_run(server *s)

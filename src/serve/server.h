@@ -23,6 +23,9 @@ typedef struct serve_options {
     int statement_timeout_ms; /* 0: none */
     size_t max_message;       /* 0: PG_DEFAULT_MAX_MESSAGE */
     const auth_config *auth;
+    /* No listeners at all: sessions arrive through server_serve_fd (the
+     * fuzzer and tests drive the protocol over a socketpair this way). */
+    bool detached;
 } serve_options;
 
 typedef struct server server;
@@ -34,6 +37,9 @@ void server_run(server *s);
 void server_request_stop(server *s);
 /* Closes every session and listener and frees s. */
 void server_free(server *s);
+/* Runs one session on an already-connected socket in the calling thread and
+ * closes it; false if every slot is busy. */
+bool server_serve_fd(server *s, int fd, bool unix_socket, bool same_uid);
 int server_port(const server *s);
 /* The Unix socket's path, or NULL. */
 const char *server_socket_path(const server *s);
