@@ -189,7 +189,10 @@ static void send_row_description(session *s, duckdb_result *r, duckdb_prepared_s
                                   : duckdb_prepared_statement_column_logical_type(p, i);
         int32_t oid = pgtype_oid(t);
         duckdb_destroy_logical_type(&t);
-        pg_put_cstr(&s->out, name ? name : "?column?");
+        /* count(*) is "count" in PostgreSQL; clients key rows by it. */
+        pg_put_cstr(&s->out, !name                               ? "?column?"
+                             : strcmp(name, "count_star()") == 0 ? "count"
+                                                                 : name);
         pg_put_i32(&s->out, 0); /* table OID */
         pg_put_i16(&s->out, 0); /* column number */
         pg_put_i32(&s->out, oid);
@@ -1628,7 +1631,7 @@ static void serve_messages(session *s)
             return;
         if (m.type == 'X')
             return;
-        if (s->skip_until_sync && m.type != 'S' && m.type != 'Q')
+        if (s->skip_until_sync && m.type != 'S')
             continue;
         switch (m.type) {
         case 'Q':

@@ -58,6 +58,15 @@ check "cleartext password is checked against the SCRAM verifier" eval '[ "$out" 
 out=$(PGPASSWORD=nope tcp -U alice -c "SELECT 2" 2>&1)
 check "and a wrong one is refused" eval 'echo "$out" | grep -q "password authentication failed"'
 stop_server
+
+# md5: PostgreSQL's md5 entries (md5 of password + user) copied into the file.
+"$PY" -c 'import hashlib; print("carol:md5" + hashlib.md5(b"md5pw" + b"carol").hexdigest())' >>"$auth"
+check "md5 mode starts" start_server --database "$SCRATCH/auth.duckdb" --auth-file "$auth" --auth md5
+out=$(PGPASSWORD=md5pw tcp -U carol -c "SELECT 3" 2>&1)
+check "md5 login with a salted challenge" eval '[ "$out" = 3 ] || { echo "$out"; false; }'
+out=$(PGPASSWORD=nope tcp -U carol -c "SELECT 3" 2>&1)
+check "md5 with a wrong password is refused" eval 'echo "$out" | grep -q "password authentication failed"'
+stop_server
 check "the server shuts down cleanly" server_exited_cleanly
 
 run_mallard serve --database "$SCRATCH/auth.duckdb" --listen 127.0.0.1:0
