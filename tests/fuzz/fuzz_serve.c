@@ -113,7 +113,9 @@ static auth_config auth;
 static void setup_server(void)
 {
     mlerr err = MLERR_INIT;
-    db_options o = {.path = ":memory:"};
+    /* No files: a mutated COPY ... TO 'x' must not write into the cwd. */
+    static const dbt_setting no_files[] = {{"enable_external_access", "false"}};
+    db_options o = {.path = ":memory:", .settings = no_files, .n_settings = 1};
     if (!db_open(&o, &database, &err))
         abort();
     auth.trust_local = true;
