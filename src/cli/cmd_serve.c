@@ -27,6 +27,8 @@ static int opt_max_connections = 100;
 static double opt_idle_timeout;
 static double opt_statement_timeout;
 static int opt_max_message_mb = 16;
+static const char *opt_tls_cert;
+static const char *opt_tls_key;
 
 static const cli_option serve_options_table[] = {
     {"database", 0, OPT_STRING, &opt_database, "MALLARD_SERVE_DATABASE", "PATH",
@@ -49,6 +51,10 @@ static const cli_option serve_options_table[] = {
      "cancel statements running this long (default: 0, never)"},
     {"max-message-mb", 0, OPT_INT, &opt_max_message_mb, NULL, "MB",
      "largest protocol message accepted (default: 16)"},
+    {"tls-cert", 0, OPT_STRING, &opt_tls_cert, "MALLARD_SERVE_TLS_CERT", "FILE",
+     "PEM certificate (chain): clients asking for TLS get it"},
+    {"tls-key", 0, OPT_STRING, &opt_tls_key, "MALLARD_SERVE_TLS_KEY", "FILE",
+     "PEM private key for --tls-cert"},
     {"readonly", 0, OPT_FLAG, &opt_readonly, NULL, NULL,
      "with `passwd`: the user may only read (writes fail with SQLSTATE 25006)"},
     {0},
@@ -227,6 +233,8 @@ static int run_serve(cli_globals *g, int argc, const char **argv)
         .statement_timeout_ms = (int)(opt_statement_timeout * 1000),
         .max_message = (size_t)opt_max_message_mb << 20,
         .auth = &auth,
+        .tls_cert = opt_tls_cert,
+        .tls_key = opt_tls_key,
     };
     if (!server_start(d, &so, &srv, &err))
         goto fail;
@@ -241,6 +249,8 @@ static int run_serve(cli_globals *g, int argc, const char **argv)
         log_info("Listening on %s:%d", host, server_port(srv));
     if (server_socket_path(srv))
         log_info("Listening on Unix socket %s", server_socket_path(srv));
+    if (opt_tls_cert)
+        log_info("TLS: %s", opt_tls_cert);
     log_info("Authentication: %s%s", opt_auth_file ? auth_method_name(auth.method) : "none",
              opt_trust_local ? ", trust for local Unix-socket clients of this user" : "");
     server_run(srv);

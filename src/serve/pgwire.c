@@ -101,7 +101,7 @@ static pg_read_status fill(pg_reader *r, size_t want)
         r->buf = xrealloc(r->buf, need);
         r->cap = need;
     }
-    if (r->idle_timeout_ms > 0 && !r->read_fn) {
+    if (r->idle_timeout_ms > 0 && !(r->pending_fn && r->pending_fn(r->read_ctx))) {
         struct pollfd p = {.fd = r->fd, .events = POLLIN};
         int rc;
         do {

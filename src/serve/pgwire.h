@@ -58,6 +58,7 @@ typedef struct pg_reader {
     size_t max_message;
     int idle_timeout_ms; /* <= 0: wait forever */
     long (*read_fn)(void *ctx, void *buf, size_t len);
+    bool (*pending_fn)(void *ctx); /* bytes already decrypted, so no need to poll */
     void *read_ctx;
     char error[160]; /* why a read failed, for the log and the ErrorResponse */
 } pg_reader;

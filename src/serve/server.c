@@ -13,7 +13,9 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -50,6 +52,7 @@ struct server {
     char *socket_path;
     int wake[2];
     volatile sig_atomic_t stop;
+    SSL_CTX *tls; /* set up before any session starts, read-only after */
 
     pthread_mutex_t sessions_lock; /* guards everything below */
     pthread_cond_t slot_freed;
@@ -161,6 +164,39 @@ static bool listen_unix(server *s, const char *dir, mlerr *err)
     return true;
 }
 
+static bool setup_tls(server *s, const serve_options *o, mlerr *err)
+{
+    if (!o->tls_cert && !o->tls_key)
+        return true;
+    if (!o->tls_cert || !o->tls_key) {
+        mlerr_set(err, EXIT_SETUP, "TLS needs both --tls-cert and --tls-key");
+        return false;
+    }
+    s->tls = SSL_CTX_new(TLS_server_method());
+    if (!s->tls) {
+        mlerr_set(err, EXIT_SETUP, "cannot set up TLS");
+        return false;
+    }
+    SSL_CTX_set_min_proto_version(s->tls, TLS1_2_VERSION);
+    if (SSL_CTX_use_certificate_chain_file(s->tls, o->tls_cert) != 1) {
+        mlerr_set(err, EXIT_SETUP, "%s: cannot load the TLS certificate (PEM): %s", o->tls_cert,
+                  ERR_reason_error_string(ERR_get_error()));
+        return false;
+    }
+    if (SSL_CTX_use_PrivateKey_file(s->tls, o->tls_key, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(s->tls) != 1) {
+        mlerr_set(err, EXIT_SETUP, "%s: cannot load the TLS key, or it does not match %s: %s",
+                  o->tls_key, o->tls_cert, ERR_reason_error_string(ERR_get_error()));
+        return false;
+    }
+    return true;
+}
+
+void *server_tls_context(const server *s)
+{
+    return s->tls;
+}
+
 bool server_start(db *d, const serve_options *o, server **out, mlerr *err)
 {
     server *s = xcalloc(1, sizeof(*s));
@@ -180,6 +216,8 @@ bool server_start(db *d, const serve_options *o, server **out, mlerr *err)
     bool ok = pipe2(s->wake, O_CLOEXEC | O_NONBLOCK) == 0;
     if (!ok)
         mlerr_set(err, EXIT_SETUP, "cannot create a pipe: %s", strerror(errno));
+    if (ok)
+        ok = setup_tls(s, o, err);
     if (ok && *host)
         ok = listen_tcp(s, host, o->port, err);
     if (ok && o->socket_dir && !o->detached) {
@@ -507,5 +545,7 @@ void server_free(server *s)
     pthread_cond_destroy(&s->slot_freed);
     free(s->slots);
     free(s->socket_path);
+    if (s->tls)
+        SSL_CTX_free(s->tls);
     free(s);
 }

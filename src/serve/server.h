@@ -23,6 +23,8 @@ typedef struct serve_options {
     int statement_timeout_ms; /* 0: none */
     size_t max_message;       /* 0: PG_DEFAULT_MAX_MESSAGE */
     const auth_config *auth;
+    const char *tls_cert; /* PEM files; both set: SSLRequest gets TLS, else 'N' */
+    const char *tls_key;
     /* No listeners at all: sessions arrive through server_serve_fd (the
      * fuzzer and tests drive the protocol over a socketpair this way). */
     bool detached;
@@ -41,6 +43,9 @@ void server_free(server *s);
  * closes it; false if every slot is busy. */
 bool server_serve_fd(server *s, int fd, bool unix_socket, bool same_uid);
 int server_port(const server *s);
+/* The TLS context when --tls-cert/--tls-key were given, else NULL (an
+ * SSL_CTX *, shared read-only by the sessions). */
+void *server_tls_context(const server *s);
 /* The Unix socket's path, or NULL. */
 const char *server_socket_path(const server *s);
 

@@ -12,9 +12,12 @@
 #include "util/xalloc.h"
 
 #include <openssl/rand.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 enum {
@@ -69,6 +72,7 @@ typedef struct session {
     bool skip_until_sync;
     bool closing; /* a fatal error was sent: end the session */
     char *user, *database_name, *application_name;
+    SSL *tls; /* after a successful SSLRequest */
     stmt *stmts;
     size_t n_stmts;
     portal *portals;
@@ -1489,6 +1493,65 @@ static bool authenticate(session *s)
     return true;
 }
 
+static long tls_read(void *ctx, void *buf, size_t len)
+{
+    int n = SSL_read(ctx, buf, len > INT32_MAX ? INT32_MAX : (int)len);
+    if (n > 0)
+        return n;
+    int e = SSL_get_error(ctx, n);
+    return e == SSL_ERROR_ZERO_RETURN ? 0 : -1;
+}
+
+static bool tls_pending(void *ctx)
+{
+    return SSL_pending(ctx) > 0;
+}
+
+static long tls_write(void *ctx, const void *buf, size_t len)
+{
+    int n = SSL_write(ctx, buf, len > INT32_MAX ? INT32_MAX : (int)len);
+    return n > 0 ? n : -1;
+}
+
+/* Answers an SSLRequest: 'S' and a TLS handshake when the server has a
+ * certificate, else 'N' (the client then goes on in the clear or leaves). */
+static bool start_tls(session *s)
+{
+    SSL_CTX *ctx = server_tls_context(s->srv);
+    if (!ctx || s->tls) {
+        pg_put_raw_byte(&s->out, 'N');
+        return pg_flush(&s->out);
+    }
+    /* Bytes after the SSLRequest would have been sent in the clear before
+     * the handshake: PostgreSQL refuses them (CVE-2021-23222), so do we. */
+    if (s->in.end > s->in.start) {
+        send_fatal(s, "08P01", "received unencrypted data after SSL request");
+        return false;
+    }
+    pg_put_raw_byte(&s->out, 'S');
+    if (!pg_flush(&s->out))
+        return false;
+    s->tls = SSL_new(ctx);
+    SSL_set_fd(s->tls, s->peer->fd);
+    /* A client that stalls in the handshake must not hold the thread. */
+    struct timeval tv = {.tv_sec = 30};
+    setsockopt(s->peer->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    int rc = SSL_accept(s->tls);
+    tv.tv_sec = 0;
+    setsockopt(s->peer->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    if (rc != 1) {
+        log_debug("serve: %s: TLS handshake failed", s->peer->addr);
+        s->closing = true;
+        return false;
+    }
+    s->in.read_fn = tls_read;
+    s->in.pending_fn = tls_pending;
+    s->in.read_ctx = s->tls;
+    s->out.write_fn = tls_write;
+    s->out.write_ctx = s->tls;
+    return true;
+}
+
 /* Reads the startup packets; false when the connection should just end
  * (a CancelRequest, or an error that was already reported). */
 static bool startup(session *s)
@@ -1514,8 +1577,13 @@ static bool startup(session *s)
                 send_fatal(s, "08P01", "invalid SSLRequest");
                 return false;
             }
-            pg_put_raw_byte(&s->out, 'N');
-            pg_flush(&s->out);
+            if (code == PG_SSL_REQUEST) {
+                if (!start_tls(s))
+                    return false;
+            } else {
+                pg_put_raw_byte(&s->out, 'N');
+                pg_flush(&s->out);
+            }
             continue;
         }
         if ((code >> 16) != 3) {
@@ -1709,6 +1777,10 @@ void session_run(server *srv, db *database, const serve_options *o, const sessio
         close_stmt(&s, s.stmts->name);
     if (s.conn)
         db_disconnect(s.conn);
+    if (s.tls) {
+        SSL_shutdown(s.tls);
+        SSL_free(s.tls);
+    }
     pg_reader_release(&s.in);
     pg_writer_release(&s.out);
     free(s.user);
