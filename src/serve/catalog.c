@@ -107,6 +107,20 @@ static const char *const views[] = {
      "'O' AS ev_enabled, '1' AS ev_type WHERE false"),
 };
 
+bool catalog_may_need(const char *sql)
+{
+    static const char *const hints[] = {
+        "pg_",          "format_type", "current_setting",    "set_config",  "version",
+        "_description", "_privilege",  "array_upper",        "array_lower", "txid_current",
+        "regclass",     "regtype",     "information_schema", NULL,
+    };
+    for (const char *const *h = hints; *h; h++) {
+        if (strcasestr(sql, *h))
+            return true;
+    }
+    return false;
+}
+
 bool catalog_install(duckdb_connection c, const char *user, strbuf *why)
 {
     strbuf sql = STRBUF_INIT;

@@ -11,6 +11,11 @@
 #include <duckdb.h>
 #include <stdbool.h>
 
+/* Whether a query might use a shim (it names pg_* or one of the functions),
+ * so a session installs them only when first needed: creating them costs
+ * more than most connections' whole work. */
+bool catalog_may_need(const char *sql);
+
 /* Creates the shims on c; false (with why) if DuckDB rejects one. */
 bool catalog_install(duckdb_connection c, const char *user, strbuf *why);
 

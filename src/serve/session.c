@@ -72,7 +72,8 @@ typedef struct session {
     bool skip_until_sync;
     bool closing; /* a fatal error was sent: end the session */
     char *user, *database_name, *application_name;
-    SSL *tls; /* after a successful SSLRequest */
+    SSL *tls;           /* after a successful SSLRequest */
+    bool catalog_ready; /* the catalog shims are installed (done on first need) */
     stmt *stmts;
     size_t n_stmts;
     portal *portals;
@@ -664,6 +665,22 @@ static bool run_simple_statement(session *s, const char *sql, size_t len)
     return ok;
 }
 
+/* Installs the catalog shims before the first query that may use them;
+ * false (with an ErrorResponse sent) if that fails. */
+static bool ensure_catalog(session *s, const char *sql)
+{
+    if (s->catalog_ready || !catalog_may_need(sql))
+        return true;
+    strbuf why = STRBUF_INIT;
+    s->catalog_ready = catalog_install(s->raw, s->user, &why);
+    if (!s->catalog_ready) {
+        log_warn("serve: %s", strbuf_str(&why));
+        send_error(s, "XX000", "%s", strbuf_str(&why));
+    }
+    strbuf_release(&why);
+    return s->catalog_ready;
+}
+
 static void simple_query(session *s, pg_msg *m)
 {
     const char *q = pg_get_cstr(m);
@@ -674,7 +691,7 @@ static void simple_query(session *s, pg_msg *m)
     size_t len = strlen(q);
     if (sqltext_is_blank(q, len)) {
         send_simple(s, 'I');
-    } else {
+    } else if (ensure_catalog(s, q)) {
         size_t pos = 0;
         while (pos < len && !s->out.failed) {
             size_t n = sqltext_statement_len(q + pos, len - pos);
@@ -804,6 +821,10 @@ static void parse_message(session *s, pg_msg *m)
     }
     if (s->n_stmts >= MAX_STATEMENTS) {
         send_error(s, "54000", "too many prepared statements (the limit is %d)", MAX_STATEMENTS);
+        s->skip_until_sync = true;
+        return;
+    }
+    if (!ensure_catalog(s, query)) {
         s->skip_until_sync = true;
         return;
     }
@@ -1647,14 +1668,6 @@ static bool open_session(session *s)
         return false;
     }
     s->raw = db_conn_raw(s->conn);
-    strbuf why = STRBUF_INIT;
-    if (!catalog_install(s->raw, s->user, &why)) {
-        log_warn("serve: %s", strbuf_str(&why));
-        send_fatal(s, "XX000", strbuf_str(&why));
-        strbuf_release(&why);
-        return false;
-    }
-    strbuf_release(&why);
     if (!server_register_session(s->srv, s->peer->slot, s->conn, &s->pid, &s->secret)) {
         send_fatal(s, "53300", "sorry, too many clients already");
         return false;

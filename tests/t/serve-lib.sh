@@ -9,7 +9,7 @@ SERVER_PID=
 PORT=
 PY=/usr/bin/python3
 PGWIRE="$PY $MALLARD_SOURCE_DIR/tests/t/pgwire.py"
-export PGCONNECT_TIMEOUT=10
+export PGCONNECT_TIMEOUT=60
 
 SERVER_RC=
 stop_server() {
