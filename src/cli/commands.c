@@ -9,6 +9,7 @@ extern const cli_command cmd_help;
 extern const cli_command cmd_jinja;
 extern const cli_command cmd_logs;
 extern const cli_command cmd_runs;
+extern const cli_command cmd_serve;
 extern const cli_command cmd_tasks;
 
 /* One line per command, so branches that add commands merge cleanly. */
@@ -20,6 +21,7 @@ const cli_command *const cli_commands[] = {
     &cmd_jinja,
     &cmd_logs,
     &cmd_runs,
+    &cmd_serve,
     &cmd_tasks,
     NULL,
 };
