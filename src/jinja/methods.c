@@ -611,7 +611,8 @@ METHOD(l_extend)
     /* l.extend(l) appends a copy of l's items. */
     size_t n = jv_list_len(items);
     jv *copy = xmalloc((n ? n : 1) * sizeof *copy);
-    memcpy(copy, jv_list_items(items), n * sizeof *copy);
+    if (n)
+        memcpy(copy, jv_list_items(items), n * sizeof *copy);
     for (size_t i = 0; i < n; i++)
         jv_list_append(SELF, copy[i]);
     free(copy);
