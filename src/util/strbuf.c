@@ -15,6 +15,7 @@ void strbuf_grow(strbuf *sb, size_t extra)
     while (cap < need)
         cap *= 2;
     sb->buf = xrealloc(sb->buf, cap);
+    sb->buf[sb->len] = '\0';
     sb->cap = cap;
 }
 

@@ -1,0 +1,3 @@
+{% macro cents(column) -%}
+    cast(round({{ column }} * 100) as integer)
+{%- endmacro %}
