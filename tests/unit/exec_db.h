@@ -13,7 +13,7 @@
 static char exec_db_dir[256];
 
 /* A fresh directory for this test binary's database files. */
-static const char *scratch_dir(void)
+__attribute__((unused)) static const char *scratch_dir(void)
 {
     if (!exec_db_dir[0]) {
         const char *base = getenv("TMPDIR");
