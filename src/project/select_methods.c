@@ -7,6 +7,8 @@
  * group) and where it compares exactly (config, access). */
 #include "project/select.h"
 
+#include "util/xalloc.h"
+
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,78 +30,117 @@ static bool has_wildcard(const char *s, size_t len)
 
 /* --- fqn ------------------------------------------------------------------ */
 
-/* Splits s on '.' into arena strings. */
-static size_t split_dots(arena *a, const char *s, const char ***out)
+/* A piece of a string, so that matching 50k fqns allocates nothing. */
+typedef struct view {
+    const char *s;
+    size_t len;
+} view;
+
+typedef struct views {
+    view *items;
+    size_t n, cap;
+} views;
+
+static void views_push(views *v, const char *s, size_t len)
 {
-    size_t n = 1;
-    for (const char *c = s; *c; c++)
-        n += *c == '.';
-    const char **parts = ARENA_NEW_ARRAY(a, const char *, n);
-    size_t i = 0;
+    if (v->n == v->cap) {
+        v->cap = v->cap ? 2 * v->cap : 16;
+        v->items = xrealloc(v->items, v->cap * sizeof(view));
+    }
+    v->items[v->n].s = s;
+    v->items[v->n].len = len;
+    v->n++;
+}
+
+/* Appends s split on '.' to v. */
+static void split_dots_into(views *v, const char *s)
+{
     const char *start = s;
     for (const char *c = s;; c++) {
         if (*c == '.' || !*c) {
-            parts[i++] = arena_strndup(a, start, (size_t)(c - start));
+            views_push(v, start, (size_t)(c - start));
             if (!*c)
-                break;
+                return;
             start = c + 1;
         }
     }
+}
+
+/* Splits s on '.' into arena strings (source:/exposure: values). */
+static size_t split_dots(arena *a, const char *s, const char ***out)
+{
+    views v = {0};
+    split_dots_into(&v, s);
+    const char **parts = ARENA_NEW_ARRAY(a, const char *, v.n);
+    for (size_t i = 0; i < v.n; i++)
+        parts[i] = arena_strndup(a, v.items[i].s, v.items[i].len);
+    size_t n = v.n;
+    free(v.items);
     *out = parts;
     return n;
 }
 
-static char *join(arena *a, const char *const *parts, size_t n, const char *sep)
+static bool views_equal(view a, view b)
 {
-    strbuf sb = STRBUF_INIT;
+    return a.len == b.len && memcmp(a.s, b.s, a.len) == 0;
+}
+
+static void join_views(strbuf *sb, const view *v, size_t n, char sep)
+{
+    strbuf_reset(sb);
     for (size_t i = 0; i < n; i++) {
         if (i)
-            strbuf_adds(&sb, sep);
-        strbuf_adds(&sb, parts[i]);
+            strbuf_addc(sb, sep);
+        strbuf_add(sb, v[i].s, v[i].len);
     }
-    char *s = arena_strdup(a, strbuf_str(&sb));
-    strbuf_release(&sb);
-    return s;
 }
+
+typedef struct fqn_matcher {
+    const char *sel;
+    views sel_parts;
+    views flat; /* the node's fqn, split on dots too */
+    strbuf a, b;
+} fqn_matcher;
 
 /* dbt's is_selected_node: the selector is the node's name, or a prefix of
  * its dotted fqn, where the first wildcard part matches the rest of the fqn
  * with fnmatch. */
-static bool fqn_matches(arena *a, const char *const *fqn, size_t n, const char *sel,
-                        const char *const *sel_parts, size_t n_sel, bool versioned)
+static bool fqn_matches(fqn_matcher *m, const char *const *fqn, size_t n, bool versioned)
 {
     if (n == 0)
         return false;
+    const view *sp = m->sel_parts.items;
+    size_t n_sel = m->sel_parts.n;
     if (versioned) {
-        if (n >= 2 && strcmp(fqn[n - 2], sel) == 0)
+        if (n >= 2 && strcmp(fqn[n - 2], m->sel) == 0)
             return true;
         /* The last two parts may match on either "." or "_". */
         if (n >= 2) {
-            const char *last2 = join(a, fqn + n - 2, 2, "_");
+            strbuf_reset(&m->a);
+            strbuf_addf(&m->a, "%s_%s", fqn[n - 2], fqn[n - 1]);
             size_t from = n_sel >= 2 ? n_sel - 2 : 0;
-            const char *sel2 = join(a, sel_parts + from, n_sel - from, "_");
-            if (strcmp(last2, sel2) == 0)
+            join_views(&m->b, sp + from, n_sel - from, '_');
+            if (strcmp(strbuf_str(&m->a), strbuf_str(&m->b)) == 0)
                 return true;
         }
-    } else if (strcmp(fqn[n - 1], sel) == 0) {
+    } else if (strcmp(fqn[n - 1], m->sel) == 0) {
         return true;
     }
     /* Dots inside fqn parts (versioned names) split them too. */
-    const char **flat;
-    size_t n_flat = 0;
-    {
-        const char *joined = join(a, fqn, n, ".");
-        n_flat = split_dots(a, joined, &flat);
-    }
+    m->flat.n = 0;
+    for (size_t i = 0; i < n; i++)
+        split_dots_into(&m->flat, fqn[i]);
+    const view *flat = m->flat.items;
+    size_t n_flat = m->flat.n;
     if (n_flat < n_sel)
         return false;
     for (size_t i = 0; i < n_sel; i++) {
-        if (has_wildcard(sel_parts[i], strlen(sel_parts[i]))) {
-            const char *rest_fqn = join(a, flat + i, n_flat - i, ".");
-            const char *rest_sel = join(a, sel_parts + i, n_sel - i, ".");
-            return sel_fnmatch(rest_sel, rest_fqn);
+        if (has_wildcard(sp[i].s, sp[i].len)) {
+            join_views(&m->a, flat + i, n_flat - i, '.');
+            join_views(&m->b, sp + i, n_sel - i, '.');
+            return sel_fnmatch(strbuf_str(&m->b), strbuf_str(&m->a));
         }
-        if (strcmp(flat[i], sel_parts[i]) != 0)
+        if (!views_equal(flat[i], sp[i]))
             return false;
     }
     return true;
@@ -108,91 +149,77 @@ static bool fqn_matches(arena *a, const char *const *fqn, size_t n, const char *
 static bool search_fqn(sel_context *ctx, const char *value, nodeset *out)
 {
     const project *p = ctx->project;
-    const char **sel_parts;
-    size_t n_sel = split_dots(ctx->arena, value, &sel_parts);
+    fqn_matcher m = {.sel = value};
+    split_dots_into(&m.sel_parts, value);
     for (uint32_t i = 0; i < p->n_nodes; i++) {
         const pnode *node = &p->nodes[i];
         if (node->type == NODE_SOURCE)
             continue;
-        /* fqn matching allocates; a per-node scratch arena keeps 50k-node
-         * projects from piling that up. */
-        arena scratch = ARENA_INIT;
         bool versioned = node->version != NULL;
         const char *const *fqn = node->fqn.items;
         size_t n = node->fqn.n;
-        bool hit =
-            fqn_matches(&scratch, fqn, n, value, sel_parts, n_sel, versioned) ||
-            (n > 1 && fqn_matches(&scratch, fqn + 1, n - 1, value, sel_parts, n_sel, versioned));
-        arena_free(&scratch);
-        if (hit)
+        /* Also without the package, to match across packages. */
+        if (fqn_matches(&m, fqn, n, versioned) ||
+            (n > 1 && fqn_matches(&m, fqn + 1, n - 1, versioned)))
             nodeset_add(out, i);
     }
+    free(m.sel_parts.items);
+    free(m.flat.items);
+    strbuf_release(&m.a);
+    strbuf_release(&m.b);
     return true;
 }
 
 /* --- path and file -------------------------------------------------------- */
 
-typedef struct segs {
-    const char **items;
-    size_t n;
-} segs;
-
 /* A path as pathlib sees it: empty and "." segments dropped. */
-static segs path_segments(arena *a, const char *path)
+static void path_segments(views *v, const char *path)
 {
-    segs s = {0};
-    size_t cap = 1;
-    for (const char *c = path; *c; c++)
-        cap += *c == '/';
-    s.items = ARENA_NEW_ARRAY(a, const char *, cap);
+    v->n = 0;
     const char *start = path;
     for (const char *c = path;; c++) {
         if (*c == '/' || !*c) {
             size_t len = (size_t)(c - start);
             if (len > 0 && !(len == 1 && *start == '.'))
-                s.items[s.n++] = arena_strndup(a, start, len);
+                views_push(v, start, len);
             if (!*c)
-                break;
+                return;
             start = c + 1;
         }
     }
-    return s;
+}
+
+/* fnmatch on a segment that is not NUL-terminated. */
+static bool segment_matches(const char *pattern, view seg, strbuf *tmp)
+{
+    strbuf_reset(tmp);
+    strbuf_add(tmp, seg.s, seg.len);
+    return sel_fnmatch(pattern, strbuf_str(tmp));
 }
 
 /* pathlib's glob: each pattern segment matches one path segment with
  * fnmatch, and "**" matches any number of them. */
-static bool glob_segments(const segs *pat, size_t pi, const segs *path, size_t qi)
+static bool glob_segments(const char *const *pat, size_t n_pat, const view *path, size_t n_path,
+                          strbuf *tmp)
 {
-    if (pi == pat->n)
-        return qi == path->n;
-    if (strcmp(pat->items[pi], "**") == 0) {
-        for (size_t k = qi; k <= path->n; k++) {
-            if (glob_segments(pat, pi + 1, path, k))
+    if (n_pat == 0)
+        return n_path == 0;
+    if (strcmp(pat[0], "**") == 0) {
+        for (size_t k = 0; k <= n_path; k++) {
+            if (glob_segments(pat + 1, n_pat - 1, path + k, n_path - k, tmp))
                 return true;
         }
         return false;
     }
-    if (qi == path->n || !sel_fnmatch(pat->items[pi], path->items[qi]))
+    if (n_path == 0 || !segment_matches(pat[0], path[0], tmp))
         return false;
-    return glob_segments(pat, pi + 1, path, qi + 1);
+    return glob_segments(pat + 1, n_pat - 1, path + 1, n_path - 1, tmp);
 }
 
 /* dbt globs the selector under the project directory and selects nodes whose
  * file, or any directory above it, is among the matches.  Every node's file
  * exists, so matching the pattern against the file and its parent
  * directories gives the same set without touching the disk. */
-static bool path_matches(const segs *pat, const segs *file)
-{
-    if (pat->n == 0) /* "path:." is the project itself */
-        return true;
-    for (size_t len = 1; len <= file->n; len++) {
-        segs prefix = {file->items, len};
-        if (glob_segments(pat, 0, &prefix, 0))
-            return true;
-    }
-    return false;
-}
-
 static bool search_path(sel_context *ctx, const char *value, nodeset *out)
 {
     const project *p = ctx->project;
@@ -202,18 +229,26 @@ static bool search_path(sel_context *ctx, const char *value, nodeset *out)
     if (value[0] == '/' && strncmp(value, p->dir, dl) == 0 &&
         (value[dl] == '/' || value[dl] == '\0'))
         rel = value + dl;
-    segs pat = path_segments(ctx->arena, rel);
+    views pv = {0}, file = {0};
+    path_segments(&pv, rel);
+    const char **pat = ARENA_NEW_ARRAY(ctx->arena, const char *, pv.n + 1);
+    for (size_t k = 0; k < pv.n; k++)
+        pat[k] = arena_strndup(ctx->arena, pv.items[k].s, pv.items[k].len);
+    strbuf tmp = STRBUF_INIT;
     for (uint32_t i = 0; i < p->n_nodes; i++) {
         const pnode *node = &p->nodes[i];
         if (!node->original_file_path)
             continue;
-        arena scratch = ARENA_INIT;
-        segs file = path_segments(&scratch, node->original_file_path);
-        bool hit = path_matches(&pat, &file);
-        arena_free(&scratch);
+        bool hit = pv.n == 0; /* "path:." is the whole project */
+        path_segments(&file, node->original_file_path);
+        for (size_t len = 1; !hit && len <= file.n; len++)
+            hit = glob_segments(pat, pv.n, file.items, len, &tmp);
         if (hit)
             nodeset_add(out, i);
     }
+    free(pv.items);
+    free(file.items);
+    strbuf_release(&tmp);
     return true;
 }
 
