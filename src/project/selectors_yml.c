@@ -13,6 +13,7 @@
  * Every error names the file, line and column of the offending node. */
 #include "project/select.h"
 
+#include "project/yaml_render.h"
 #include "util/fs.h"
 #include "util/yaml_tree.h"
 
@@ -37,14 +38,20 @@ static bool is_str(const ynode *n)
     return n && n->kind == YNODE_SCALAR && !yscalar_is_null(n);
 }
 
-/* A scalar's value as dbt would see it after str(): booleans print as
+/* A scalar's value as dbt would see it: rendered when it holds Jinja (dbt
+ * renders selectors.yml, for env_var()), and with booleans printed as
  * true/false so that config.enabled: true compares as dbt compares it. */
-static const char *scalar_text(const ynode *n)
+static bool scalar_text(yctx *y, const ynode *n, const char **out)
 {
     bool b;
-    if (n->plain && yscalar_bool(n, &b))
-        return b ? "true" : "false";
-    return n->str;
+    if (n->plain && yscalar_bool(n, &b)) {
+        *out = b ? "true" : "false";
+        return true;
+    }
+    if (strstr(n->str, "{{") || strstr(n->str, "{%"))
+        return yaml_render_scalar(y->a, y->path, n, out, y->err);
+    *out = n->str;
+    return true;
 }
 
 static bool parse_definition(yctx *y, const ynode *def, bool root, sel_spec **out);
@@ -189,9 +196,10 @@ static bool parse_criteria_map(yctx *y, const ynode *def, sel_spec **out)
     if (!value || value->kind != YNODE_SCALAR || yscalar_is_null(value))
         return fail_at(y, value ? value : def,
                        "a selector value must be a string (the search value is missing)");
-    /* Parsed as the spec string "method:value", so method names and
-     * arguments are checked in one place. */
-    const char *raw = arena_printf(y->a, "%s:%s", method->str, scalar_text(value));
+    const char *value_text;
+    if (!scalar_text(y, value, &value_text))
+        return false;
+    const char *raw = arena_printf(y->a, "%s:%s", method->str, value_text);
     sel_indirect indirect = y->indirect;
     const ynode *ind = def->n > 1 ? ymap_get(def, "indirect_selection") : NULL;
     if (ind && (!is_str(ind) || !sel_indirect_parse(ind->str, &indirect)))
@@ -218,7 +226,7 @@ static bool parse_criteria_map(yctx *y, const ynode *def, sel_spec **out)
         s->method_args = probe->method_args;
         s->n_method_args = probe->n_method_args;
     }
-    s->value = arena_strdup(y->a, scalar_text(value));
+    s->value = value_text;
     if (def->n > 1) {
         if (!flag_value(y, ymap_get(def, "parents"), "parents", &s->parents) ||
             !flag_value(y, ymap_get(def, "children"), "children", &s->children) ||
@@ -247,8 +255,11 @@ static bool parse_definition(yctx *y, const ynode *def, bool root, sel_spec **ou
     if (!def || yscalar_is_null(def))
         return fail_at(y, def, "a selector definition is empty");
     if (def->kind == YNODE_SCALAR) {
+        const char *text;
+        if (!scalar_text(y, def, &text))
+            return false;
         mlerr inner = MLERR_INIT;
-        if (!sel_parse_one(y->a, def->str, y->indirect, out, &inner)) {
+        if (!sel_parse_one(y->a, text, y->indirect, out, &inner)) {
             fail_at(y, def, mlerr_message(&inner));
             mlerr_clear(&inner);
             return false;

@@ -550,6 +550,33 @@ TEST(selectors_yml_errors)
                                "      childrens_parents: true\n"),
                    "cannot be combined");
     CHECK_STR(parse_error(""), "OK");
+    CHECK_CONTAINS(parse_error("selectors:\n  - name: a\n    definition: \"{{ nonsense() }}\"\n"),
+                   "/p/selectors.yml:3:");
+}
+
+TEST(selectors_yml_renders_env_var)
+{
+    setenv("P2_TEST_TAG", "nightly", 1);
+    static const char text[] = "selectors:\n"
+                               "  - name: from_env\n"
+                               "    definition: \"tag:{{ env_var('P2_TEST_TAG') }}\"\n"
+                               "  - name: from_env_value\n"
+                               "    definition:\n"
+                               "      method: tag\n"
+                               "      value: \"{{ env_var('P2_NO_SUCH_VAR', 'staging') }}\"\n";
+    arena a = ARENA_INIT;
+    mlerr err = MLERR_INIT;
+    sel_file *f = NULL;
+    /* --indirect-selection reaches the file's specs, as dbt's flag does. */
+    CHECK(sel_file_parse(&a, "/p/selectors.yml", text, sizeof(text) - 1, SEL_INDIRECT_EMPTY, &f,
+                         &err));
+    if (f) {
+        CHECK_STR(run(NULL, NULL, "from_env", SEL_INDIRECT_EMPTY, f), "customers stg_orders");
+        CHECK_STR(run(NULL, NULL, "from_env_value", SEL_INDIRECT_EMPTY, f),
+                  "stg_customers stg_orders");
+    }
+    mlerr_clear(&err);
+    arena_free(&a);
 }
 
 int main(void)
@@ -567,6 +594,7 @@ int main(void)
     RUN(spec_parsing);
     RUN(selectors_yml);
     RUN(selectors_yml_errors);
+    RUN(selectors_yml_renders_env_var);
     strbuf_release(&warnings);
     arena_free(&P.arena);
     return CHECK_DONE();
