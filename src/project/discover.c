@@ -294,7 +294,7 @@ static bool find_block_end(const tag *open, const char *kind, const char *endkin
     return false;
 }
 
-bool discover_macro_file(loader *L, const char *rel, const char *abs, const char *text,
+bool discover_macro_file(loader *L, const char *package, const char *rel, const char *text,
                          const char *resource_dir)
 {
     const char *p = text;
@@ -308,8 +308,8 @@ bool discover_macro_file(loader *L, const char *rel, const char *abs, const char
         else if (word_is(&t, "materialization"))
             kind = "materialization", endkind = "endmaterialization";
         else if (word_is(&t, "snapshot")) {
-            mlerr_at(L->err, EXIT_SETUP, rel, line_of(text, t.start), 1,
-                     "not supported yet: snapshots");
+            mlerr_at(L->err, EXIT_SETUP, arena_printf(L->a, "%s/%s", resource_dir, rel),
+                     line_of(text, t.start), 1, "not supported yet: snapshots");
             return false;
         }
         if (!kind) {
@@ -335,8 +335,8 @@ bool discover_macro_file(loader *L, const char *rel, const char *abs, const char
         }
         pmacro m = {0};
         m.name = strcmp(kind, "test") == 0 ? arena_printf(L->a, "test_%s", name) : name;
-        m.package_name = L->p->name;
-        m.unique_id = arena_printf(L->a, "macro.%s.%s", L->p->name, m.name);
+        m.package_name = package;
+        m.unique_id = arena_printf(L->a, "macro.%s.%s", package, m.name);
         m.original_file_path = arena_printf(L->a, "%s/%s", resource_dir, rel);
         m.path = m.original_file_path;
         m.macro_sql = arena_strndup(L->a, t.start, (size_t)(close.end - t.start));
@@ -356,7 +356,6 @@ bool discover_macro_file(loader *L, const char *rel, const char *abs, const char
         add_macro(L, &m);
         p = close.end;
     }
-    (void)abs;
     return true;
 }
 
@@ -436,7 +435,7 @@ static void macro_file(loader *L, const char *dir, const char *rel, bool *ok)
         const char *full = arena_printf(L->a, "%s/%s", dir, rel);
         const char *abs = fs_join(L->a, L->p->dir, full);
         char *text = read_text(L, abs, NULL, ok);
-        if (text && !discover_macro_file(L, rel, abs, text, dir))
+        if (text && !discover_macro_file(L, L->p->name, rel, text, dir))
             *ok = false;
     } else if (is_yml(rel))
         add_yml(L, dir, rel);
@@ -466,7 +465,7 @@ static void snapshot_file(loader *L, const char *dir, const char *rel, bool *ok)
     if (has_ext(rel, ".sql")) {
         const char *full = arena_printf(L->a, "%s/%s", dir, rel);
         char *text = read_text(L, fs_join(L->a, L->p->dir, full), NULL, ok);
-        if (text && !discover_macro_file(L, rel, full, text, dir))
+        if (text && !discover_macro_file(L, L->p->name, rel, text, dir))
             *ok = false;
     } else if (is_yml(rel))
         add_yml(L, dir, rel);

@@ -207,18 +207,25 @@ bool graph_partition(loader *L)
         if (!ln->n.enabled && refable(ln->n.type))
             strmap_put(&ix->disabled_names, ln->n.name, (int32_t)ln->n.index, NULL);
     }
-    qsort(L->macros, L->n_macros, sizeof(pmacro), cmp_macro);
-    p->macros = ARENA_NEW_ARRAY(L->a, pmacro, L->n_macros + 1);
-    memcpy(p->macros, L->macros, L->n_macros * sizeof(pmacro));
-    p->n_macros = (uint32_t)L->n_macros;
     for (uint32_t i = 0; i < p->n_macros; i++) {
         strmap_put(&ix->macros_by_id, p->macros[i].unique_id, (int32_t)i, NULL);
         strmap_put(&ix->macros_by_name, p->macros[i].name, (int32_t)i, NULL);
     }
+    return true;
+}
+
+/* Macros and docs are final before anything renders: sorted by unique_id
+ * and moved into the project. */
+void graph_take_macros(loader *L)
+{
+    project *p = L->p;
+    qsort(L->macros, L->n_macros, sizeof(pmacro), cmp_macro);
+    p->macros = ARENA_NEW_ARRAY(L->a, pmacro, L->n_macros + 1);
+    memcpy(p->macros, L->macros, L->n_macros * sizeof(pmacro));
+    p->n_macros = (uint32_t)L->n_macros;
     p->docs = ARENA_NEW_ARRAY(L->a, pdoc, L->n_docs + 1);
     memcpy(p->docs, L->docs, L->n_docs * sizeof(pdoc));
     p->n_docs = (uint32_t)L->n_docs;
-    return true;
 }
 
 /* Resolves refs and sources to edges.  Refs were checked while rendering,

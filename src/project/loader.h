@@ -63,7 +63,7 @@ bool settings_load(loader *L, const char *vars_yaml);
 bool discover_files(loader *L);
 /* Block extraction ({% macro %}, {% test %}, {% docs %}) as dbt's block
  * lexer does it, without rendering. */
-bool discover_macro_file(loader *L, const char *rel, const char *abs, const char *text,
+bool discover_macro_file(loader *L, const char *package, const char *rel, const char *text,
                          const char *resource_dir);
 
 /* properties.c: version-2 YAML files (patches, sources, generic tests). */
@@ -88,6 +88,7 @@ bool generic_test_build(loader *L, lnode *target, const char *yml_rel, const yno
 /* graph.c: the enabled/disabled split in unique_id order with lookup maps,
  * then refs to edges and the cycle check. */
 bool graph_partition(loader *L);
+void graph_take_macros(loader *L);
 bool graph_build(loader *L);
 
 /* Small helpers. */
