@@ -224,7 +224,8 @@ void graph_take_macros(loader *L)
     memcpy(p->macros, L->macros, L->n_macros * sizeof(pmacro));
     p->n_macros = (uint32_t)L->n_macros;
     p->docs = ARENA_NEW_ARRAY(L->a, pdoc, L->n_docs + 1);
-    memcpy(p->docs, L->docs, L->n_docs * sizeof(pdoc));
+    if (L->n_docs)
+        memcpy(p->docs, L->docs, L->n_docs * sizeof(pdoc));
     p->n_docs = (uint32_t)L->n_docs;
 }
 

@@ -128,7 +128,7 @@ static bool render_kwarg(dbt_env *de, render_state *rs, const pnode *n, jv v, bo
         }
         const char *src = func ? arena_printf(a, "{{ %s }}", s) : s;
         strbuf sb = STRBUF_INIT;
-        bool ok = dbt_render(de, rs, n->original_file_path, src, strlen(src), n->line, &sb, err);
+        bool ok = dbt_render(de, rs, n->original_file_path, src, strlen(src), 1, &sb, err);
         *out = jv_string_n(a, strbuf_str(&sb), sb.len);
         strbuf_release(&sb);
         return ok;
@@ -277,7 +277,9 @@ static bool render_node(loader *L, lnode *ln, arena *scratch)
         generic && !n->test.namespace_ &&
         (strcmp(n->test.test_name, "unique") == 0 || strcmp(n->test.test_name, "not_null") == 0);
     bool ok = true;
-    if (generic) {
+    /* a rendered test finds its refs in argument order (to: before model);
+     * the shortcut keeps the tested node found at build time */
+    if (generic && shortcut) {
         for (uint32_t i = 0; i < n->n_refs; i++)
             render_state_add_ref(&rs, n->refs[i]);
         for (uint32_t i = 0; i < n->n_source_refs; i++)
@@ -288,19 +290,21 @@ static bool render_node(loader *L, lnode *ln, arena *scratch)
         if (generic)
             ok = dbt_test_kwargs(de, &rs, n, &rs.test_kwargs, L->err);
         if (ok)
-            ok = dbt_render(de, &rs, n->original_file_path, n->raw_code, strlen(n->raw_code),
-                            generic ? n->line : 1, &out, L->err);
+            ok = dbt_render(de, &rs, n->original_file_path, n->raw_code, strlen(n->raw_code), 1,
+                            &out, L->err);
         strbuf_release(&out);
     }
     (void)scratch;
     if (ok) {
         node_ref *refs = ARENA_NEW_ARRAY(L->a, node_ref, rs.n_refs ? rs.n_refs : 1);
-        memcpy(refs, rs.refs, rs.n_refs * sizeof(node_ref));
+        if (rs.n_refs)
+            memcpy(refs, rs.refs, rs.n_refs * sizeof(node_ref));
         n->refs = refs;
         n->n_refs = (uint32_t)rs.n_refs;
         node_source_ref *srcs =
             ARENA_NEW_ARRAY(L->a, node_source_ref, rs.n_sources ? rs.n_sources : 1);
-        memcpy(srcs, rs.sources, rs.n_sources * sizeof(node_source_ref));
+        if (rs.n_sources)
+            memcpy(srcs, rs.sources, rs.n_sources * sizeof(node_source_ref));
         n->source_refs = srcs;
         n->n_source_refs = (uint32_t)rs.n_sources;
         ln->sql_config = rs.config_calls;
