@@ -251,6 +251,13 @@ jv config_defaults(arena *a, node_type type)
     SET("tags", jv_list(a));
     SET("meta", jv_dict(a));
     SET("group", jv_none());
+    if (type == NODE_EXPOSURE) {
+        jv only = jv_dict(a);
+        jv_dict_set_str(only, "enabled", jv_bool(true));
+        jv_dict_set_str(only, "tags", jv_list(a));
+        jv_dict_set_str(only, "meta", jv_dict(a));
+        return only;
+    }
     if (type == NODE_SOURCE) {
         jv only = jv_dict(a);
         jv_dict_set_str(only, "enabled", jv_bool(true));
@@ -367,12 +374,15 @@ bool config_resolve(loader *L, lnode *ln)
     arena *a = L->a;
     pnode *n = &ln->n;
     jv cfg = config_defaults(a, n->type);
+    jv user = jv_dict(a); /* the same levels without defaults: unrendered_config */
     const char *why = NULL;
     const ynode *level = tree_for(L, n->type);
     /* dbt's fqn_search: the tree's root, then one level per fqn part while
      * the path continues. */
     for (uint32_t depth = 0; level; depth++) {
-        if (!config_merge(a, cfg, level_configs(a, level), &why)) {
+        jv here = level_configs(a, level);
+        config_merge(a, user, here, &why);
+        if (!config_merge(a, cfg, here, &why)) {
             mlerr_at(L->err, EXIT_SETUP, L->project_path, level->line, level->col, "%s", why);
             return false;
         }
@@ -397,6 +407,9 @@ bool config_resolve(loader *L, lnode *ln)
         mlerr_at(L->err, EXIT_SETUP, n->original_file_path, n->line, 0, "%s", why);
         return false;
     }
+    config_merge(a, user, first, &why);
+    config_merge(a, user, second, &why);
+    n->unrendered_config = user;
     /* severity is stored upper-case by dbt */
     jv sev = jv_dict_get_str(cfg, "severity");
     if (sev.kind == JV_STRING) {

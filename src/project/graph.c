@@ -182,9 +182,9 @@ bool graph_partition(loader *L)
         if (strmap_put(&ix->by_id, dst->unique_id, (int32_t)dst->index, &old)) {
             const pnode *o = &p->nodes[old];
             mlerr_at(L->err, EXIT_SETUP, dst->original_file_path, dst->line, 0,
-                     "dbt found two %ss with the unique id \"%s\": %s and %s",
-                     node_type_name(dst->type), dst->unique_id, o->original_file_path,
-                     dst->original_file_path);
+                     "dbt found two %ss with the name \"%s\": %s and %s", node_type_name(dst->type),
+                     dst->name, o->original_file_path, dst->original_file_path);
+            mlerr_hint(L->err, "rename or disable one of them");
             return false;
         }
         if (refable(dst->type)) {

@@ -118,6 +118,7 @@ typedef struct pnode {
     jv config;            /* the resolved config dict (project < yml < config()),
                            * dbt's keys: materialized, schema, alias, enabled, tags,
                            * meta, pre-hook, post-hook, ..., plus unknown keys */
+    jv unrendered_config; /* the config keys the project set, without defaults */
     bool enabled;
 
     /* Resolved names, as the node's relation will be named. */
@@ -163,6 +164,9 @@ typedef struct pnode {
     jv source_meta;     /* the source's (not the table's) meta */
     jv freshness;       /* dict, or JV_NONE */
     jv quoting;         /* dict */
+
+    /* Exposures only: the whole YAML entry (type, owner, url, maturity...). */
+    jv exposure;
 
     /* Filled by compilation (project_compile); NULL until then. */
     const char *compiled_code;

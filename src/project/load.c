@@ -130,6 +130,8 @@ bool project_load(const project_load_opts *opts, project **out, mlerr *err)
          parse_render_finish(&L);
     loader_release(&L);
     if (!ok) {
+        /* a project that does not load stops the invocation, as in dbt */
+        err->exit_code = EXIT_SETUP;
         project_free(p);
         return false;
     }

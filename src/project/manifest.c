@@ -43,16 +43,6 @@ static jv docs_of(mctx *m, const pnode *n)
     return d;
 }
 
-/* The config keys as written by the user (dbt's unrendered_config): the
- * non-default ones are a good stand-in, so record what differs. */
-static jv unrendered(mctx *m, const pnode *n)
-{
-    jv out = jv_dict(m->a);
-    if (n->materialized && n->type == NODE_MODEL && strcmp(n->materialized, "view") != 0)
-        jv_dict_set_str(out, "materialized", jv_string(m->a, n->materialized));
-    return out;
-}
-
 static void common_head(mctx *m, jv d, const pnode *n)
 {
     jv_dict_set_str(d, "database", S(m, n->database));
@@ -85,7 +75,7 @@ static jv node_json(mctx *m, const pnode *n)
     jv_dict_set_str(d, "docs", docs_of(m, n));
     jv_dict_set_str(d, "patch_path", S(m, n->patch_path));
     jv_dict_set_str(d, "build_path", jv_none());
-    jv_dict_set_str(d, "unrendered_config", unrendered(m, n));
+    jv_dict_set_str(d, "unrendered_config", or_dict(m, n->unrendered_config));
     jv_dict_set_str(d, "created_at", jv_float(0));
     jv_dict_set_str(d, "relation_name", S(m, n->relation_name));
     jv_dict_set_str(d, "raw_code", S(m, n->raw_code ? n->raw_code : ""));
@@ -171,8 +161,56 @@ static jv source_json(mctx *m, const pnode *n)
     jv_dict_set_str(d, "tags", strs(m, n->tags));
     jv_dict_set_str(d, "config", or_dict(m, n->config));
     jv_dict_set_str(d, "patch_path", jv_none());
-    jv_dict_set_str(d, "unrendered_config", jv_dict(a));
+    jv_dict_set_str(d, "unrendered_config", or_dict(m, n->unrendered_config));
     jv_dict_set_str(d, "relation_name", S(m, n->relation_name));
+    jv_dict_set_str(d, "created_at", jv_float(0));
+    return d;
+}
+
+static jv exposure_json(mctx *m, const pnode *n)
+{
+    arena *a = m->a;
+    jv d = jv_dict(a);
+    jv e = n->exposure;
+    jv_dict_set_str(d, "name", S(m, n->name));
+    jv_dict_set_str(d, "resource_type", S(m, "exposure"));
+    jv_dict_set_str(d, "package_name", S(m, n->package_name));
+    jv_dict_set_str(d, "path", S(m, n->path));
+    jv_dict_set_str(d, "original_file_path", S(m, n->original_file_path));
+    jv_dict_set_str(d, "unique_id", S(m, n->unique_id));
+    jv_dict_set_str(d, "fqn", strs(m, n->fqn));
+    static const char *const keys[] = {"type", "owner", "label", "maturity", "url", NULL};
+    for (size_t i = 0; keys[i]; i++) {
+        jv v = e.kind == JV_DICT ? jv_dict_get_str(e, keys[i]) : jv_undefined(NULL);
+        jv_dict_set_str(d, keys[i], v.kind == JV_UNDEFINED ? jv_none() : v);
+    }
+    jv_dict_set_str(d, "description", S(m, n->description ? n->description : ""));
+    jv_dict_set_str(d, "meta", or_dict(m, n->meta));
+    jv_dict_set_str(d, "tags", strs(m, n->tags));
+    jv_dict_set_str(d, "config", or_dict(m, n->config));
+    jv_dict_set_str(d, "unrendered_config", or_dict(m, n->unrendered_config));
+    jv dep = jv_dict(a);
+    jv_dict_set_str(dep, "macros", strs(m, n->depends_on_macros));
+    jv_dict_set_str(dep, "nodes", strs(m, n->depends_on_nodes));
+    jv_dict_set_str(d, "depends_on", dep);
+    jv refs = jv_list(a);
+    for (uint32_t i = 0; i < n->n_refs; i++) {
+        jv r = jv_dict(a);
+        jv_dict_set_str(r, "name", S(m, n->refs[i].name));
+        jv_dict_set_str(r, "package", S(m, n->refs[i].package));
+        jv_dict_set_str(r, "version", S(m, n->refs[i].version));
+        jv_list_append(refs, r);
+    }
+    jv_dict_set_str(d, "refs", refs);
+    jv srcs = jv_list(a);
+    for (uint32_t i = 0; i < n->n_source_refs; i++) {
+        jv pair = jv_list(a);
+        jv_list_append(pair, S(m, n->source_refs[i].source_name));
+        jv_list_append(pair, S(m, n->source_refs[i].table_name));
+        jv_list_append(srcs, pair);
+    }
+    jv_dict_set_str(d, "sources", srcs);
+    jv_dict_set_str(d, "metrics", jv_list(a));
     jv_dict_set_str(d, "created_at", jv_float(0));
     return d;
 }
@@ -248,12 +286,15 @@ void manifest_json(const project *p, strbuf *out)
     jv_dict_set_str(meta, "adapter_type", S(m, "duckdb"));
     jv_dict_set_str(root, "metadata", meta);
 
-    jv nodes = jv_dict(a), sources = jv_dict(a), parent_map = jv_dict(a), child_map = jv_dict(a);
+    jv nodes = jv_dict(a), sources = jv_dict(a), exposures = jv_dict(a), parent_map = jv_dict(a),
+       child_map = jv_dict(a);
     for (uint32_t i = 0; i < p->n_nodes; i++) {
         const pnode *n = &p->nodes[i];
         if (n->type == NODE_SOURCE)
             jv_dict_set_str(sources, n->unique_id, source_json(m, n));
-        else if (n->type != NODE_EXPOSURE)
+        else if (n->type == NODE_EXPOSURE)
+            jv_dict_set_str(exposures, n->unique_id, exposure_json(m, n));
+        else
             jv_dict_set_str(nodes, n->unique_id, node_json(m, n));
         jv_dict_set_str(parent_map, n->unique_id, id_list(m, p, n->parents));
         jv_dict_set_str(child_map, n->unique_id, id_list(m, p, n->children));
@@ -278,7 +319,7 @@ void manifest_json(const project *p, strbuf *out)
         jv_dict_set_str(docs, dc->unique_id, d);
     }
     jv_dict_set_str(root, "docs", docs);
-    jv_dict_set_str(root, "exposures", jv_dict(a));
+    jv_dict_set_str(root, "exposures", exposures);
     jv_dict_set_str(root, "metrics", jv_dict(a));
     jv_dict_set_str(root, "groups", jv_dict(a));
     jv_dict_set_str(root, "selectors", jv_dict(a));

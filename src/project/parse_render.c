@@ -261,7 +261,8 @@ static str_list macro_calls(loader *L, const char *code, const char *extra)
 
 static bool renders(const pnode *n)
 {
-    return n->type == NODE_MODEL || n->type == NODE_ANALYSIS || n->type == NODE_TEST;
+    return n->type == NODE_MODEL || n->type == NODE_ANALYSIS || n->type == NODE_TEST ||
+           n->type == NODE_EXPOSURE;
 }
 
 static bool render_node(loader *L, lnode *ln, arena *scratch)

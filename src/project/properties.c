@@ -375,6 +375,68 @@ static bool patch_macros(loader *L, const yml_file *y, const ynode *list)
     return true;
 }
 
+/* Exposures: nodes whose depends_on entries (ref('x'), source('a', 'b'))
+ * are rendered like any other template to find their parents. */
+static bool parse_exposures(loader *L, const yml_file *y, const ynode *list)
+{
+    arena *a = L->a;
+    if (list->kind != YNODE_SEQ)
+        return fail_at(L, y->rel, list, "`exposures:` must be a list%s", "");
+    const char **dirs;
+    uint32_t ndirs;
+    yml_dirs(L, y->rel, &dirs, &ndirs);
+    for (size_t i = 0; i < list->n; i++) {
+        const ynode *e = list->items[i];
+        const char *name = e->kind == YNODE_MAP ? scalar_str(ymap_get(e, "name")) : NULL;
+        if (!name)
+            return fail_at(L, y->rel, e, "each exposure needs a `name:`%s", "");
+        lnode *ln = loader_new_node(L, NODE_EXPOSURE);
+        pnode *n = &ln->n;
+        ln->is_yml_node = true;
+        ln->patch = e;
+        ln->patch_file = y->rel;
+        ln->resource_dir = y->resource_dir;
+        n->name = name;
+        n->unique_id = arena_printf(a, "exposure.%s.%s", L->p->name, name);
+        const char **fq = ARENA_NEW_ARRAY(a, const char *, ndirs + 2);
+        uint32_t k = 0;
+        fq[k++] = L->p->name;
+        for (uint32_t d = 0; d < ndirs; d++)
+            fq[k++] = dirs[d];
+        fq[k++] = name;
+        n->fqn = (str_list){fq, k};
+        n->original_file_path = y->rel;
+        n->path = y->rel;
+        n->abs_path = y->abs;
+        n->line = e->line;
+        const char *desc = NULL;
+        if (!opt_str(L, y->rel, e, "description", &desc) ||
+            !patch_config(L, y->rel, e, &ln->yml_config))
+            return false;
+        n->description = desc ? desc : "";
+        n->exposure = yaml_to_jv(a, e);
+        const ynode *deps = ymap_get(e, "depends_on");
+        strbuf raw = STRBUF_INIT;
+        if (deps && deps->kind == YNODE_SEQ) {
+            for (size_t d = 0; d < deps->n; d++) {
+                const ynode *dep = deps->items[d];
+                if (dep->kind != YNODE_SCALAR) {
+                    strbuf_release(&raw);
+                    return fail_at(L, y->rel, dep,
+                                   "exposure depends_on entries look like ref('name')%s", "");
+                }
+                strbuf_addf(&raw, "{{ %s }}\n", dep->str);
+            }
+        } else if (!yscalar_is_null(deps)) {
+            strbuf_release(&raw);
+            return fail_at(L, y->rel, deps, "`depends_on` must be a list%s", "");
+        }
+        n->raw_code = arena_strndup(a, strbuf_str(&raw), raw.len);
+        strbuf_release(&raw);
+    }
+    return true;
+}
+
 static bool apply_file(loader *L, yml_file *y)
 {
     if (!yaml_load_file(L->a, y->abs, &y->root, L->err))
@@ -393,10 +455,11 @@ static bool apply_file(loader *L, yml_file *y)
         if (!key || yscalar_is_null(v))
             continue;
         bool ok = true;
-        if (strcmp(key, "version") == 0 || strcmp(key, "exposures") == 0 ||
-            strcmp(key, "groups") == 0)
+        if (strcmp(key, "version") == 0 || strcmp(key, "groups") == 0)
             continue;
-        if (strcmp(key, "models") == 0)
+        if (strcmp(key, "exposures") == 0)
+            ok = parse_exposures(L, y, v);
+        else if (strcmp(key, "models") == 0)
             ok = patch_nodes(L, y, v, NODE_MODEL, key);
         else if (strcmp(key, "seeds") == 0)
             ok = patch_nodes(L, y, v, NODE_SEED, key);
