@@ -12,6 +12,7 @@
 
 #include "jinja/value.h"
 #include "project/graph.h"
+#include "project/manifest.h"
 #include "util/log.h"
 
 #include <stdio.h>
@@ -356,7 +357,8 @@ static int run_ls(cli_globals *g, int argc, const char **argv)
         .target = &cp.target,
         .vars_yaml = ls.vars,
     };
-    if (!project_load(&opts, &p, &err))
+    /* Like every command that reads the project, ls leaves its manifest. */
+    if (!project_load(&opts, &p, &err) || !manifest_write(p, &err))
         goto fail;
 
     nodeset selected;
