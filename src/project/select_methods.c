@@ -243,6 +243,13 @@ static bool search_path(sel_context *ctx, const char *value, nodeset *out)
         path_segments(&file, node->original_file_path);
         for (size_t len = 1; !hit && len <= file.n; len++)
             hit = glob_segments(pat, pv.n, file.items, len, &tmp);
+        /* The properties file that patched the node counts too, but only
+         * itself, not its directories. */
+        const char *patch = node->patch_path ? strstr(node->patch_path, "://") : NULL;
+        if (!hit && patch) {
+            path_segments(&file, patch + 3);
+            hit = glob_segments(pat, pv.n, file.items, file.n, &tmp);
+        }
         if (hit)
             nodeset_add(out, i);
     }

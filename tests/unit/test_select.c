@@ -134,6 +134,7 @@ static void build_graph(void)
         if (n->type == NODE_TEST)
             jv_dict_set_str(n->config, "severity", jv_string(a, "ERROR"));
         if (!strcmp(s->uid, "model.shop.customers")) {
+            n->patch_path = "shop://models/marts/schema.yml";
             jv meta = jv_dict(a);
             jv_dict_set_str(meta, "owner", jv_string(a, "ann"));
             jv_dict_set_str(meta, "priority", jv_int(1));
@@ -305,6 +306,9 @@ TEST(methods)
     CHECK_STR(sel("path:models/stag"), "");
     CHECK_STR(sel("path:/work/shop/seeds"), "raw_orders");
     CHECK_STR(sel("path:tests"), "assert_positive");
+    /* A model's properties file selects it too (dbt's patch_path). */
+    CHECK_STR(sel("path:models/marts/schema.yml"), "customers " NN " " REL);
+    CHECK_STR(sel("path:models/marts/*.yml"), "dash customers " NN " " REL);
     CHECK_STR(sel("file:stg_orders.sql"), "stg_orders " REL);
     CHECK_STR(sel("file:stg_orders"), "stg_orders " REL);
     CHECK_STR(sel("stg_orders.sql"), "stg_orders " REL);
