@@ -286,6 +286,23 @@ static bool render_node(loader *L, lnode *ln, arena *scratch)
         for (uint32_t i = 0; i < n->n_source_refs; i++)
             render_state_add_source(&rs, n->source_refs[i]);
     }
+    if (generic && !n->test.namespace_) {
+        const char *test_macro = arena_printf(L->a, "test_%s", n->test.test_name);
+        if (jv_dict_get_str(de->root_macros, test_macro).kind != JV_CALLABLE) {
+            mlerr_at(L->err, EXIT_SETUP, n->original_file_path, n->line, 0,
+                     "test '%s' is not defined: there is no {%% test %s(model, column_name) %%} "
+                     "block in the macro paths or tests/generic/",
+                     n->test.test_name, n->test.test_name);
+            render_state_release(&rs);
+            return false;
+        }
+    } else if (generic) {
+        mlerr_at(L->err, EXIT_SETUP, n->original_file_path, n->line, 0,
+                 "not supported yet: generic tests from packages ('%s.%s')", n->test.namespace_,
+                 n->test.test_name);
+        render_state_release(&rs);
+        return false;
+    }
     if (!shortcut) {
         strbuf out = STRBUF_INIT;
         if (generic)
@@ -318,14 +335,6 @@ static bool render_node(loader *L, lnode *ln, arena *scratch)
                                           : project_has      ? L->p->name
                                                              : "dbt",
                                           test_macro);
-            if (!project_has && !n->test.namespace_ &&
-                jv_dict_get_str(de->dbt_macros, test_macro).kind != JV_CALLABLE) {
-                mlerr_at(L->err, EXIT_SETUP, n->original_file_path, n->line, 0,
-                         "test '%s' is not defined: no macro named %s (write it as "
-                         "{%% test %s(model, column_name) %%} under macros/ or tests/generic/)",
-                         n->test.test_name, test_macro, n->test.test_name);
-                ok = false;
-            }
             n->depends_on_macros = (str_list){0};
             const char **two = ARENA_NEW_ARRAY(L->a, const char *, 2);
             two[0] = id;
