@@ -85,6 +85,7 @@ typedef struct test_info {
 
 /* A ref() call as written: ref('name'), ref('pkg', 'name'), version=. */
 typedef struct node_ref {
+    int line, col;       /* where the call is, when known (0 otherwise) */
     const char *package; /* NULL when not given */
     const char *name;
     const char *version; /* NULL when not given */
@@ -117,6 +118,7 @@ typedef struct pnode {
     jv config;            /* the resolved config dict (project < yml < config()),
                            * dbt's keys: materialized, schema, alias, enabled, tags,
                            * meta, pre-hook, post-hook, ..., plus unknown keys */
+    jv unrendered_config; /* the config keys the project set, without defaults */
     bool enabled;
 
     /* Resolved names, as the node's relation will be named. */
@@ -127,6 +129,7 @@ typedef struct pnode {
     const char *relation_name; /* "database"."schema"."alias"; NULL for ephemeral */
 
     const char *description;
+    const char *patch_path; /* "proj://models/schema.yml" style, or NULL */
     jv columns; /* dict: column name -> {name, description, meta, data_type, tags, ...} */
     jv meta;    /* config.meta merged as dbt does */
     jv docs;    /* {"show": true, "node_color": null} */
@@ -149,15 +152,21 @@ typedef struct pnode {
     node_ids parents;
     node_ids children;
 
-    test_info test; /* type == NODE_TEST only */
+    test_info test;   /* type == NODE_TEST only */
+    jv test_metadata; /* generic tests: {name, kwargs, namespace} as in the manifest */
 
     /* Sources only. */
     const char *source_name;
     const char *source_description;
     const char *identifier;
     const char *loaded_at_field;
-    jv freshness; /* dict, or JV_NONE */
-    jv quoting;   /* dict */
+    const char *loader; /* the source's `loader:` */
+    jv source_meta;     /* the source's (not the table's) meta */
+    jv freshness;       /* dict, or JV_NONE */
+    jv quoting;         /* dict */
+
+    /* Exposures only: the whole YAML entry (type, owner, url, maturity...). */
+    jv exposure;
 
     /* Filled by compilation (project_compile); NULL until then. */
     const char *compiled_code;
@@ -178,6 +187,7 @@ typedef struct pmacro {
     jv arguments; /* list of {name, type, description} from properties YAML */
     jv meta;
     str_list depends_on_macros;
+    const char *patch_path; /* the properties file that described it, or NULL */
 } pmacro;
 
 /* A {% docs name %} block. */
@@ -206,7 +216,8 @@ typedef struct project {
     str_list clean_targets;
     str_list on_run_start; /* raw hook SQL, rendered at run time */
     str_list on_run_end;
-    jv vars; /* project vars, with --vars applied over them */
+    jv vars;     /* project vars, with --vars applied over them */
+    jv cli_vars; /* --vars alone (a dict), or JV_UNDEFINED */
 
     pnode *nodes; /* enabled graph nodes, sorted by unique_id */
     uint32_t n_nodes;
@@ -223,7 +234,13 @@ typedef struct project {
     /* Filled by the loader: the time of this invocation, for the manifest's
      * metadata and run_started_at. */
     const char *invocation_id;
-    const char *generated_at; /* "2026-11-29T19:40:00.000000Z" */
+    const char *generated_at;    /* "2026-11-29T19:40:00.000000Z" */
+    const char *run_started_at;  /* "2026-11-29 19:40:00.000000+00:00" style */
+    const char *target_database; /* target->database, or "memory" without a target */
+    const char *target_schema;   /* target->schema, or "main" */
+    /* The Jinja environment with the dbt context and every macro (private
+     * to the project layer; see render.h). */
+    struct dbt_env *env;
 } project;
 
 typedef struct project_load_opts {
