@@ -3,9 +3,11 @@
 
 #include <string.h>
 
+extern const cli_command cmd_debug;
 extern const cli_command cmd_help;
 
 const cli_command *const cli_commands[] = {
+    &cmd_debug,
     &cmd_help,
     NULL,
 };

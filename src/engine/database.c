@@ -20,6 +20,11 @@ struct db {
     char *key; /* absolute path, or ":memory:" */
     duckdb_database raw;
     bool read_only;
+    /* The file's identity, so a hard link to an open file finds its entry
+     * too.  Guarded by registry_lock; has_id is false until the file exists. */
+    bool has_id;
+    dev_t dev;
+    ino_t ino;
     /* Guarded by registry_lock: */
     bool opening; /* the first opener is still opening (maybe waiting for a lock) */
     int refcount;
@@ -139,7 +144,14 @@ static void lock_timeout_error(const char *path, const lock_holder *h, const db_
                   "(--lock-timeout 0)",
                   path, strbuf_str(&who));
     strbuf_release(&who);
-    if (h->pid > 0)
+    const char *exe_name = h->exe ? strrchr(h->exe, '/') : NULL;
+    exe_name = exe_name ? exe_name + 1 : h->exe;
+    if (h->pid > 0 && exe_name && strcmp(exe_name, "mallard") == 0)
+        mlerr_hint(err,
+                   "PID %ld is another Mallard process: run this job through it rather than "
+                   "starting a second one, or stop it (kill %ld) if it should not be running",
+                   h->pid, h->pid);
+    else if (h->pid > 0)
         mlerr_hint(err,
                    "DuckDB lets one process write a database file. Stop that process if it "
                    "should not be running (kill %ld), or run this job through the Mallard "
@@ -232,6 +244,8 @@ static bool open_waiting(db *d, const db_options *opts, mlerr *err)
         }
         lock_holder_release(&holder);
         lock_holder_from_message(&holder, msg);
+        if (holder.pid == 0)
+            lock_describe_pid(&holder, lock_find_holder(d->key), NULL);
         duckdb_free(msg);
         msg = NULL;
 
@@ -349,10 +363,25 @@ static bool load_extensions(db *d, const db_options *opts, mlerr *err)
     return ok;
 }
 
-static db *registry_find(const char *key)
+typedef struct file_id {
+    bool has_id;
+    dev_t dev;
+    ino_t ino;
+} file_id;
+
+static file_id file_id_of(const char *path)
+{
+    struct stat st;
+    if (strcmp(path, ":memory:") == 0 || stat(path, &st) != 0)
+        return (file_id){0};
+    return (file_id){.has_id = true, .dev = st.st_dev, .ino = st.st_ino};
+}
+
+static db *registry_find(const char *key, file_id id)
 {
     for (db *d = registry; d; d = d->next) {
-        if (strcmp(d->key, key) == 0)
+        if (strcmp(d->key, key) == 0 ||
+            (id.has_id && d->has_id && d->dev == id.dev && d->ino == id.ino))
             return d;
     }
     return NULL;
@@ -368,15 +397,52 @@ static void registry_remove(db *gone)
     }
 }
 
+/* The file's one name: symlinks and "a/../b" spellings of one file must
+ * find the same entry, or DuckDB would open it twice in this process. */
+static const char *registry_key(arena *a, const char *path)
+{
+    const char *abs = fs_absolute(a, path);
+    char *real = realpath(abs, NULL);
+    if (!real) {
+        char *dir = realpath(fs_dirname(a, abs), NULL);
+        const char *base = strrchr(abs, '/');
+        if (dir && base)
+            real = xasprintf("%s%s", strcmp(dir, "/") == 0 ? "" : dir, base);
+        free(dir);
+    }
+    if (!real)
+        return abs;
+    const char *key = arena_strdup(a, real);
+    free(real);
+    return key;
+}
+
+static bool supported_path(const db_options *opts, mlerr *err)
+{
+    const char *p = opts->path;
+    if (strncmp(p, "md:", 3) == 0 || strncmp(p, "motherduck:", 11) == 0 || strstr(p, "://")) {
+        mlerr_set(err, EXIT_SETUP,
+                  "not supported yet: database path '%s' (MotherDuck and remote databases); "
+                  "Mallard runs on a local DuckDB file or :memory:",
+                  p);
+        hint_profile(err, opts);
+        return false;
+    }
+    return true;
+}
+
 bool db_open(const db_options *opts, db **out, mlerr *err)
 {
     *out = NULL;
     arena a = ARENA_INIT;
-    const char *key = is_memory_path(opts->path) ? ":memory:" : fs_absolute(&a, opts->path);
+    if (!is_memory_path(opts->path) && !supported_path(opts, err))
+        return false;
+    const char *key = is_memory_path(opts->path) ? ":memory:" : registry_key(&a, opts->path);
 
     pthread_mutex_lock(&registry_lock);
     db *d;
-    while ((d = registry_find(key)) && d->opening)
+    file_id id = file_id_of(key);
+    while ((d = registry_find(key, id)) && d->opening)
         pthread_cond_wait(&registry_changed, &registry_lock);
     if (d) {
         if (d->read_only && !opts->read_only) {
@@ -397,6 +463,9 @@ bool db_open(const db_options *opts, db **out, mlerr *err)
     d = xcalloc(1, sizeof(*d));
     d->key = xstrdup(key);
     d->opening = true;
+    d->has_id = id.has_id;
+    d->dev = id.dev;
+    d->ino = id.ino;
     d->refcount = 1;
     d->next = registry;
     registry = d;
@@ -411,8 +480,12 @@ bool db_open(const db_options *opts, db **out, mlerr *err)
         ok = false;
     }
 
+    file_id created = ok && !id.has_id ? file_id_of(d->key) : id;
     pthread_mutex_lock(&registry_lock);
     d->opening = false;
+    d->has_id = created.has_id;
+    d->dev = created.dev;
+    d->ino = created.ino;
     if (!ok)
         registry_remove(d);
     pthread_cond_broadcast(&registry_changed);

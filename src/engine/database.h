@@ -3,9 +3,11 @@
  * DuckDB allows one read-write process per database file, and inside that
  * process the file must be opened once: two duckdb_open calls on one file
  * would be two independent instances writing the same pages.  So every open
- * goes through a process-wide registry keyed by the absolute path (":memory:"
- * is a key of its own): the first db_open opens the file, later ones for the
- * same path share that handle, and the last db_close closes it.
+ * goes through a process-wide registry keyed by the file -- its real path,
+ * and its device and inode once it exists, so symlinks and hard links find
+ * the same entry (":memory:" is a key of its own): the first db_open opens
+ * the file, later ones for the same file share that handle, and the last
+ * db_close closes it.
  *
  * Threads.  A db is shared by every thread that opened it.  A db_conn is not:
  * each worker thread takes its own with db_connect and uses it only from that

@@ -76,15 +76,18 @@ long lock_parse_proc_locks(const char *text, dev_t dev, ino_t ino)
 
 long lock_find_holder(const char *path)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return 0;
-    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
     long pid = 0;
-    if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK && fl.l_pid > 0)
-        pid = fl.l_pid;
+    /* F_GETLK needs the file open; without read permission /proc/locks,
+     * which needs only stat, may still know. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
+        if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK && fl.l_pid > 0)
+            pid = fl.l_pid;
+        close(fd);
+    }
     struct stat st;
-    if (pid == 0 && fstat(fd, &st) == 0) {
+    if (pid == 0 && stat(path, &st) == 0) {
         FILE *f = fopen("/proc/locks", "re");
         if (f) {
             strbuf text = STRBUF_INIT;
@@ -99,7 +102,6 @@ long lock_find_holder(const char *path)
             strbuf_release(&text);
         }
     }
-    close(fd);
     return pid;
 }
 

@@ -32,10 +32,14 @@ check() {
 # run_mallard: runs $MALLARD with arguments, capturing stdout+stderr in
 # $SCRATCH/out and the exit code in $rc.
 run_mallard() {
+  # Leave errexit as the script had it: switching it on here would end a
+  # script at its next expected failure (e.g. `cmd; rc=$?`).
+  local had_errexit=
+  case $- in *e*) had_errexit=1 ;; esac
   set +e
   "$MALLARD" "$@" >"$SCRATCH/out" 2>&1
   rc=$?
-  set -e
+  [ -z "$had_errexit" ] || set -e
   return 0
 }
 

@@ -180,6 +180,17 @@ TEST(find_holder_in_another_process)
     char c = 0;
     CHECK(read(ready[0], &c, 1) == 1 && c == 'y');
     CHECK(lock_find_holder(path) == child);
+    /* The real /proc/locks names the child by the file's device and inode. */
+    FILE *locks = fopen("/proc/locks", "r");
+    if (locks) {
+        char text[65536];
+        size_t n = fread(text, 1, sizeof(text) - 1, locks);
+        text[n] = '\0';
+        fclose(locks);
+        struct stat st;
+        CHECK(fstat(fd, &st) == 0);
+        CHECK(lock_parse_proc_locks(text, st.st_dev, st.st_ino) == child);
+    }
     CHECK(write(done[1], "x", 1) == 1);
     int status = 0;
     waitpid(child, &status, 0);
