@@ -15,13 +15,17 @@ static arena A;
 typedef struct builder {
     project *p;
     uint32_t n;
-    uint32_t *par[16], *chi[16];
+    uint32_t cap;
+    uint32_t **par, **chi;
 } builder;
 
-static void b_init(builder *b, const char *dir)
+static void b_init(builder *b, const char *dir, uint32_t cap)
 {
+    b->cap = cap;
+    b->par = ARENA_NEW_ARRAY(&A, uint32_t *, cap);
+    b->chi = ARENA_NEW_ARRAY(&A, uint32_t *, cap);
     b->p = ARENA_NEW(&A, project);
-    b->p->nodes = ARENA_NEW_ARRAY(&A, pnode, 16);
+    b->p->nodes = ARENA_NEW_ARRAY(&A, pnode, cap);
     b->p->dir = dir;
     b->p->target_path = "target";
     b->p->invocation_id = "test-invocation";
@@ -46,8 +50,8 @@ static pnode *b_node(builder *b, node_type t, const char *name, const char *mat,
     n->relation_name = arena_printf(&A, "\"%s\".\"%s\"", n->schema, name);
     n->compiled_code = sql;
     n->config = jv_dict(&A);
-    b->par[i] = ARENA_NEW_ARRAY(&A, uint32_t, 16);
-    b->chi[i] = ARENA_NEW_ARRAY(&A, uint32_t, 16);
+    b->par[i] = ARENA_NEW_ARRAY(&A, uint32_t, b->cap);
+    b->chi[i] = ARENA_NEW_ARRAY(&A, uint32_t, b->cap);
     n->parents.items = b->par[i];
     n->children.items = b->chi[i];
     b->p->n_nodes = b->n;
@@ -78,7 +82,7 @@ TEST(build_a_small_project)
     fclose(f);
 
     builder b;
-    b_init(&b, dir);
+    b_init(&b, dir, 16);
     pnode *seed = b_node(&b, NODE_SEED, "raw_people", "seed", NULL);
     seed->abs_path = csv;
     seed->original_file_path = "seeds/raw_people.csv";
@@ -208,7 +212,7 @@ static void *cancel_later(void *arg)
 TEST(cancel_leaves_old_table)
 {
     builder b;
-    b_init(&b, scratch_dir());
+    b_init(&b, scratch_dir(), 16);
     pnode *slow = b_node(&b, NODE_MODEL, "slow", "table",
                          "select a.range as id from range(100000) a, range(100000) b "
                          "where (a.range * b.range) % 7 = 0");
@@ -252,10 +256,98 @@ TEST(cancel_leaves_old_table)
     mlerr_clear(&err);
 }
 
+/* --- 200 models, 8 threads, repeated --------------------------------------------- */
+
+TEST(two_hundred_models_eight_threads)
+{
+    enum {
+        N = 200,
+        MOD = 1000003
+    };
+    builder b;
+    b_init(&b, scratch_dir(), N);
+    long long expect[N];
+    int parents[N][3], n_par[N];
+    srand(7);
+    static const char *const kinds[] = {"view", "table", "incremental"};
+    for (int i = 0; i < N; i++) {
+        n_par[i] = i < 10 ? 0 : 1 + rand() % 3;
+        for (int k = 0; k < n_par[i]; k++)
+            parents[i][k] = i - 1 - rand() % (i < 30 ? i : 30);
+        strbuf sql = STRBUF_INIT;
+        strbuf_addf(&sql, "select 1 as id, (%d", i);
+        long long v = i;
+        for (int k = 0; k < n_par[i]; k++) {
+            strbuf_addf(&sql, " + (select sum(v) from %s.m%03d)",
+                        parents[i][k] % 5 == 0 ? "other" : "main", parents[i][k]);
+            v += expect[parents[i][k]];
+        }
+        strbuf_addf(&sql, ") %% %d as v", MOD);
+        expect[i] = v % MOD;
+        const char *kind = kinds[i % 3];
+        pnode *n = b_node(&b, NODE_MODEL, arena_printf(&A, "m%03d", i), kind,
+                          arena_strdup(&A, strbuf_str(&sql)));
+        strbuf_release(&sql);
+        if (i % 3 == 2)
+            jv_dict_set_str(n->config, "unique_key", jv_string(&A, "id"));
+        if (i % 5 == 0)
+            n->schema = "other";
+        n->relation_name = arena_printf(&A, "\"%s\".\"%s\"", n->schema, n->name);
+    }
+    for (int i = 0; i < N; i++) {
+        for (int k = 0; k < n_par[i]; k++) {
+            const pnode *to = &b.p->nodes[i], *from = &b.p->nodes[parents[i][k]];
+            bool dup = false;
+            for (uint32_t x = 0; x < to->parents.n; x++)
+                dup |= to->parents.items[x] == from->index;
+            if (!dup)
+                b_edge(&b, from, to);
+        }
+    }
+    char *path = arena_printf(&A, "%s/wide.duckdb", scratch_dir());
+    db *d = open_db(path);
+    db_conn *c = connect_db(d);
+    work_plan w;
+    work_plan_build(b.p, NULL, WORK_RUN, &A, &w);
+    int failures = 0;
+    for (int round = 0; round < 4; round++) {
+        exec_options o = {.which = "run", .threads = 8, .mat = mat_exec_defaults(), .quiet = true};
+        exec_session *s = exec_session_new(b.p, &w, d, &o);
+        exec_report rep;
+        mlerr err = MLERR_INIT;
+        CHECK(exec_session_run(s, &A, &rep, &err));
+        exec_session_free(s);
+        for (int i = 0; i < rep.n; i++) {
+            if (rep.results[i].status != EXEC_SUCCESS) {
+                if (!failures++)
+                    fprintf(stderr, "%s: %s\n", rep.results[i].node->name,
+                            rep.results[i].message ? rep.results[i].message : "?");
+            }
+        }
+        CHECK(rep.exit_code == 0);
+        mlerr_clear(&err);
+    }
+    CHECK(failures == 0);
+    int wrong = 0;
+    for (int i = 0; i < N; i++) {
+        char q[128], want[64];
+        snprintf(q, sizeof(q), "select count(*), sum(v) from %s.m%03d", i % 5 ? "main" : "other",
+                 i);
+        snprintf(want, sizeof(want), "1|%lld", expect[i]);
+        const char *got = rows_of(c, q);
+        if (strcmp(got, want) != 0 && wrong++ < 3)
+            fprintf(stderr, "m%03d: got %s want %s\n", i, got, want);
+    }
+    CHECK(wrong == 0);
+    db_disconnect(c);
+    db_close(d);
+}
+
 int main(void)
 {
     RUN(build_a_small_project);
     RUN(cancel_leaves_old_table);
+    RUN(two_hundred_models_eight_threads);
     arena_free(&A);
     char cmd[600];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", scratch_dir());
