@@ -4,6 +4,7 @@
 
 #include "exec/console.h"
 #include "exec/datatest.h"
+#include "exec/materialize_internal.h"
 #include "exec/run_results.h"
 #include "exec/runner.h"
 #include "exec/seed.h"
@@ -312,12 +313,36 @@ static bool run_hooks(exec_session *s, const sql_list *hooks, const char *what, 
     for (size_t i = 0; i < hooks->n && ok; i++) {
         db_error e = {0};
         if (!db_exec(c, hooks->items[i], NULL, &e)) {
-            mlerr_set(err, EXIT_HANDLED, "%s hook %zu failed: %s", what, i + 1, e.message);
+            mlerr_set(err, EXIT_HANDLED, "%s statement %zu failed: %s", what, i + 1, e.message);
             ok = false;
         }
         db_error_release(&e);
     }
     db_disconnect(c);
+    return ok;
+}
+
+/* dbt creates every schema the run writes to before the first node, on
+ * one connection: done in parallel, "create schema if not exists" from
+ * several workers collides in DuckDB's catalog (and is retried). */
+static bool create_schemas(exec_session *s, mlerr *err)
+{
+    arena a = ARENA_INIT;
+    sql_list stmts = {0};
+    for (uint32_t i = 0; i < s->w->n; i++) {
+        const pnode *n = s->results[i].node;
+        if (n->type != NODE_MODEL && n->type != NODE_SEED && n->type != NODE_SNAPSHOT)
+            continue;
+        relation r = {.database = n->database, .schema = n->schema, .identifier = n->alias};
+        const char *sql = mat_sql_create_schema(&a, &r);
+        bool seen = !sql;
+        for (size_t k = 0; k < stmts.n && !seen; k++)
+            seen = strcmp(stmts.items[k], sql) == 0;
+        if (!seen)
+            sql_list_add(&a, &stmts, sql);
+    }
+    bool ok = run_hooks(s, &stmts, "create schema", err);
+    arena_free(&a);
     return ok;
 }
 
@@ -355,7 +380,7 @@ bool exec_session_run(exec_session *s, arena *a, exec_report *out, mlerr *err)
     if (!ok)
         mlerr_set(err, EXIT_SETUP, "internal error: the work plan is not a DAG");
     if (ok)
-        ok = run_hooks(s, &s->o.on_run_start, "on-run-start", err);
+        ok = create_schemas(s, err) && run_hooks(s, &s->o.on_run_start, "on-run-start", err);
     if (ok) {
         runner_opts ro = {.threads = s->threads, .fail_fast = s->o.fail_fast};
         runner_callbacks cb = {.ctx = s,

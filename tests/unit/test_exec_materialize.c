@@ -414,10 +414,42 @@ TEST(eight_workers_share_one_database)
 
 /* --- crash safety ------------------------------------------------------------ */
 
+static const char slow_sql[] = "select count(*) from range(100000) a, range(100000) b "
+                               "where (a.range * b.range) % 7 = 0";
+
+/* Builds m in a child process and kills it with SIGKILL once the marker
+ * file exists (a hook writes it from inside the transaction) and the slow
+ * statement after it is running. */
+static void kill_mid_build(const char *path, mat_model *m, const char *marker)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        db *d = open_db(path);
+        db_conn *c = connect_db(d);
+        fprintf(stderr, "child finished (it should not): %s\n", build(c, m, false, NULL));
+        _exit(0);
+    }
+    for (int waited = 0; access(marker, F_OK) != 0 && waited < 20000; waited += 10)
+        usleep(10 * 1000);
+    CHECK(access(marker, F_OK) == 0);
+    usleep(200 * 1000); /* into the slow statement */
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CHECK(WIFSIGNALED(status));
+    unlink(marker);
+}
+
+static const char *marker_hook(const char *marker)
+{
+    return arena_printf(&A, "copy (select 1 as x) to '%s'", marker);
+}
+
 TEST(kill_during_table_swap_keeps_old_table)
 {
-    char path[512];
-    snprintf(path, sizeof(path), "%s/killed.duckdb", scratch_dir());
+    char *path = arena_printf(&A, "%s/killed.duckdb", scratch_dir());
+    char *marker = arena_printf(&A, "%s/in-transaction.csv", scratch_dir());
     {
         db *d = open_db(path);
         db_conn *c = connect_db(d);
@@ -426,32 +458,18 @@ TEST(kill_during_table_swap_keeps_old_table)
         db_disconnect(c);
         db_close(d);
     }
-    char marker[600];
-    snprintf(marker, sizeof(marker), "%s/in-transaction.csv", scratch_dir());
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0) {
-        /* The child rebuilds with a slow model and never finishes; its
-         * pre-hook (inside the transaction) leaves a marker file first. */
-        db *d = open_db(path);
-        db_conn *c = connect_db(d);
-        mat_model m = model(MAT_TABLE, "main", "big",
-                            "select a.range as id from range(100000) a, range(100000) b "
-                            "where (a.range * b.range) % 7 = 0");
-        char hook[700];
-        snprintf(hook, sizeof(hook), "copy (select 1 as x) to '%s'", marker);
-        sql_list_add(&A, &m.pre_hooks, hook);
-        fprintf(stderr, "child: %s\n", build(c, &m, false, NULL));
-        _exit(0);
-    }
-    for (int waited = 0; access(marker, F_OK) != 0 && waited < 20000; waited += 10)
-        usleep(10 * 1000);
-    CHECK(access(marker, F_OK) == 0);
-    usleep(200 * 1000); /* into the slow CREATE TABLE AS */
-    kill(pid, SIGKILL);
-    int status = 0;
-    waitpid(pid, &status, 0);
-    CHECK(WIFSIGNALED(status));
+    /* Killed while the new table is being built... */
+    mat_model slow = model(MAT_TABLE, "main", "big",
+                           "select a.range as id from range(100000) a, range(100000) b "
+                           "where (a.range * b.range) % 7 = 0");
+    sql_list_add(&A, &slow.pre_hooks, marker_hook(marker));
+    kill_mid_build(path, &slow, marker);
+    /* ...and after both renames, before the commit. */
+    mat_model renamed = model(MAT_TABLE, "main", "big", "select 1 as id");
+    sql_list_add(&A, &renamed.post_hooks, marker_hook(marker));
+    sql_list_add(&A, &renamed.post_hooks, slow_sql);
+    kill_mid_build(path, &renamed, marker);
+
     db *d = open_db(path);
     db_conn *c = connect_db(d);
     CHECK_STR(rows_of(c, "select count(*) from big"), "1000");
@@ -460,6 +478,44 @@ TEST(kill_during_table_swap_keeps_old_table)
     CHECK_STR(build(c, &m, false, NULL), "");
     CHECK_STR(rows_of(c, "select count(*) from big"), "5");
     CHECK_STR(leftovers(c), "0");
+    db_disconnect(c);
+    db_close(d);
+}
+
+TEST(kill_during_incremental_merge_keeps_rows)
+{
+    char *path = arena_printf(&A, "%s/killed_inc.duckdb", scratch_dir());
+    char *marker = arena_printf(&A, "%s/merged.csv", scratch_dir());
+    const char *key[] = {"id"};
+    {
+        db *d = open_db(path);
+        db_conn *c = connect_db(d);
+        mat_model m = incremental("facts", "select range as id, 'old' as v from range(500)");
+        m.strategy = MAT_MERGE;
+        m.unique_key = key;
+        m.n_unique_key = 1;
+        CHECK_STR(build(c, &m, false, NULL), "");
+        db_disconnect(c);
+        db_close(d);
+    }
+    /* The merge has run inside the transaction when the marker appears;
+     * the kill lands in the slow post-hook before the commit. */
+    mat_model m = incremental("facts", "select range as id, 'new' as v from range(250, 750)");
+    m.strategy = MAT_MERGE;
+    m.unique_key = key;
+    m.n_unique_key = 1;
+    sql_list_add(&A, &m.post_hooks, marker_hook(marker));
+    sql_list_add(&A, &m.post_hooks, slow_sql);
+    kill_mid_build(path, &m, marker);
+
+    db *d = open_db(path);
+    db_conn *c = connect_db(d);
+    CHECK_STR(rows_of(c, "select count(*), count(*) filter (where v = 'old') from facts"),
+              "500|500");
+    m.post_hooks = (sql_list){0};
+    CHECK_STR(build(c, &m, false, NULL), "");
+    CHECK_STR(rows_of(c, "select count(*), count(*) filter (where v = 'new') from facts"),
+              "750|500");
     db_disconnect(c);
     db_close(d);
 }
@@ -477,6 +533,7 @@ int main(void)
     RUN(ephemeral_runs_nothing);
     RUN(eight_workers_share_one_database);
     RUN(kill_during_table_swap_keeps_old_table);
+    RUN(kill_during_incremental_merge_keeps_rows);
     arena_free(&A);
     char cmd[600];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", scratch_dir());
