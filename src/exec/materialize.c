@@ -111,11 +111,13 @@ void mat_plan_view(arena *a, const mat_model *m, relation_kind existing, mat_pla
     const char *schema = mat_sql_create_schema(a, &m->target);
     if (schema)
         sql_list_add(a, &out->before, schema);
-    mat_add_hooks(a, &out->txn, &m->pre_hooks);
+    mat_add_hooks(a, &out->before, &m->hooks.pre_outside);
+    mat_add_hooks(a, &out->txn, &m->hooks.pre);
     if (existing == REL_TABLE)
         sql_list_add(a, &out->txn, mat_sql_drop_if_exists(a, REL_TABLE, &m->target));
     mat_add_main(a, out, mat_sql_create_as(a, "or replace view", &m->target, m->sql));
-    mat_add_hooks(a, &out->txn, &m->post_hooks);
+    mat_add_hooks(a, &out->txn, &m->hooks.post);
+    mat_add_hooks(a, &out->after, &m->hooks.post_outside);
 }
 
 /* Build under a new name, swap in one transaction, drop the old one after
@@ -134,14 +136,16 @@ void mat_plan_swap(arena *a, const mat_model *m, relation_kind existing, relatio
         sql_list_add(a, &out->before, mat_sql_drop_if_exists(a, leftover_tmp, &tmp));
     if (leftover_backup != REL_NONE)
         sql_list_add(a, &out->before, mat_sql_drop_if_exists(a, leftover_backup, &backup));
-    mat_add_hooks(a, &out->txn, &m->pre_hooks);
+    mat_add_hooks(a, &out->before, &m->hooks.pre_outside);
+    mat_add_hooks(a, &out->txn, &m->hooks.pre);
     mat_add_main(a, out, mat_sql_create_as(a, "table", &tmp, m->sql));
     if (existing != REL_NONE)
         sql_list_add(a, &out->txn, rename_to(a, existing, &m->target, backup.identifier));
     sql_list_add(a, &out->txn, rename_to(a, REL_TABLE, &tmp, m->target.identifier));
-    mat_add_hooks(a, &out->txn, &m->post_hooks);
+    mat_add_hooks(a, &out->txn, &m->hooks.post);
     if (existing != REL_NONE)
         sql_list_add(a, &out->after, mat_sql_drop_if_exists(a, existing, &backup));
+    mat_add_hooks(a, &out->after, &m->hooks.post_outside);
 }
 
 void mat_plan_table(arena *a, const mat_model *m, relation_kind existing, mat_plan *out)
@@ -151,6 +155,45 @@ void mat_plan_table(arena *a, const mat_model *m, relation_kind existing, mat_pl
 }
 
 /* --- a model from a node's config ----------------------------------------- */
+
+static bool hooks_from(const pnode *n, const char *key, arena *a, sql_list *inside,
+                       sql_list *outside, mlerr *err)
+{
+    jv v = jv_dict_get_str(n->config, key);
+    if (v.kind == JV_UNDEFINED || v.kind == JV_NONE)
+        return true;
+    size_t len = v.kind == JV_LIST ? jv_list_len(v) : 1;
+    for (size_t i = 0; i < len; i++) {
+        jv h = v.kind == JV_LIST ? jv_list_get(v, i) : v;
+        bool in_txn = true;
+        if (h.kind == JV_DICT) {
+            jv t = jv_dict_get_str(h, "transaction");
+            in_txn = t.kind != JV_BOOL || t.u.b;
+            h = jv_dict_get_str(h, "sql");
+        }
+        if (h.kind != JV_STRING) {
+            mlerr_at(err, EXIT_HANDLED, n->original_file_path, 0, 0,
+                     "%s of %s must be SQL text, not %s", key, n->name, jv_kind_name(h));
+            return false;
+        }
+        const char *sql = jv_str_ptr(h);
+        if (strstr(sql, "{{") || strstr(sql, "{%")) {
+            mlerr_at(err, EXIT_HANDLED, n->original_file_path, 0, 0,
+                     "not supported yet: a %s with Jinja on %s without a compile step", key,
+                     n->name);
+            return false;
+        }
+        sql_list_add(a, in_txn ? inside : outside, sql);
+    }
+    return true;
+}
+
+bool mat_hooks_from_config(const pnode *n, arena *a, mat_hooks *out, mlerr *err)
+{
+    memset(out, 0, sizeof(*out));
+    return hooks_from(n, "pre-hook", a, &out->pre, &out->pre_outside, err) &&
+           hooks_from(n, "post-hook", a, &out->post, &out->post_outside, err);
+}
 
 static bool config_string(const pnode *n, const char *key, const char **out, mlerr *err)
 {
@@ -365,8 +408,11 @@ bool mat_with_retries(db_conn *c, const char *node_name, const mat_exec_opts *o,
         if (e->kind != DB_ERR_TRANSACTION_CONFLICT || attempt >= max)
             return false;
         (*retries)++;
-        /* Jitter spreads workers that collided apart. */
-        int wait = delay + rand() % (delay / 2 + 1);
+        /* Jitter spreads workers that collided apart (rand() is not
+         * thread-safe; the clock's nanoseconds are random enough). */
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int wait = delay + (int)(now.tv_nsec % (delay / 2 + 1));
         log_warn("Transaction conflict on %s (retry %d of %d in %d ms): %s", node_name, attempt + 1,
                  max, wait, e->message);
         sleep_ms(wait);

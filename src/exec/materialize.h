@@ -58,14 +58,21 @@ typedef struct sql_list {
 
 void sql_list_add(arena *a, sql_list *l, const char *sql);
 
+/* A node's rendered hooks, split as dbt splits them: hooks configured with
+ * transaction: false run outside the transaction (before it begins and
+ * after it commits), the rest inside it, around the main statement. */
+typedef struct mat_hooks {
+    sql_list pre, post;
+    sql_list pre_outside, post_outside;
+} mat_hooks;
+
 /* Everything a materialization needs to know about one model. */
 typedef struct mat_model {
     const char *name; /* for messages: the node's name */
     mat_kind kind;
     relation target;
-    const char *sql;     /* the compiled SELECT */
-    sql_list pre_hooks;  /* rendered; run inside the transaction, as dbt does */
-    sql_list post_hooks; /* rendered; run inside the transaction */
+    const char *sql; /* the compiled SELECT */
+    mat_hooks hooks;
     /* incremental only */
     mat_strategy strategy;
     const char *const *unique_key; /* column names or expressions, as written */
@@ -84,9 +91,14 @@ bool mat_should_full_refresh(const mat_model *m, bool full_refresh_flag);
  * unique_key, incremental_predicates, on_schema_change, full_refresh) and
  * names (database, schema, alias).  A value of the wrong type or an unknown
  * strategy is an error naming the node's file.  Hooks are left empty: they
- * are rendered at run time by the caller and added with sql_list_add. */
+ * are rendered at run time by the caller (see mat_hooks_from_config). */
 bool mat_model_from_node(const pnode *n, const char *compiled_sql, arena *a, mat_model *m,
                          mlerr *err);
+
+/* A node's pre-hook/post-hook config (strings, or {sql, transaction}
+ * dicts) as plain SQL, for callers that do not render them: a hook with
+ * Jinja in it is an error ("not supported yet") rather than sent raw. */
+bool mat_hooks_from_config(const pnode *n, arena *a, mat_hooks *out, mlerr *err);
 
 /* The statements of one materialization step. */
 typedef struct mat_plan {

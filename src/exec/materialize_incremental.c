@@ -32,9 +32,11 @@ bool mat_plan_incremental_build(arena *a, const mat_model *m, relation_kind exis
         const char *schema = mat_sql_create_schema(a, &m->target);
         if (schema)
             sql_list_add(a, &out->before, schema);
-        mat_add_hooks(a, &out->txn, &m->pre_hooks);
+        mat_add_hooks(a, &out->before, &m->hooks.pre_outside);
+        mat_add_hooks(a, &out->txn, &m->hooks.pre);
         mat_add_main(a, out, mat_sql_create_as(a, "table", &m->target, m->sql));
-        mat_add_hooks(a, &out->txn, &m->post_hooks);
+        mat_add_hooks(a, &out->txn, &m->hooks.post);
+        mat_add_hooks(a, &out->after, &m->hooks.post_outside);
         return true;
     }
     if (existing == REL_VIEW || mat_should_full_refresh(m, full_refresh_flag)) {
@@ -47,10 +49,12 @@ bool mat_plan_incremental_build(arena *a, const mat_model *m, relation_kind exis
     relation tmp = mat_incremental_temp(a, m);
     const char *drop = mat_sql_drop_if_exists(a, REL_TABLE, &tmp);
     sql_list_add(a, &out->before, drop);
-    mat_add_hooks(a, &out->txn, &m->pre_hooks);
+    mat_add_hooks(a, &out->before, &m->hooks.pre_outside);
+    mat_add_hooks(a, &out->txn, &m->hooks.pre);
     relation bare = {.identifier = tmp.identifier};
     sql_list_add(a, &out->txn, mat_sql_create_as(a, "temporary table", &bare, m->sql));
     sql_list_add(a, &out->after, drop);
+    mat_add_hooks(a, &out->after, &m->hooks.post_outside);
     sql_list_add(a, &out->on_failure, drop);
     return false;
 }
@@ -282,7 +286,7 @@ bool mat_plan_incremental_apply(arena *a, const mat_model *m, const column_list 
         mat_add_main(a, out, merge_into(a, m, &tmp, dest));
         break;
     }
-    mat_add_hooks(a, &out->txn, &m->post_hooks);
+    mat_add_hooks(a, &out->txn, &m->hooks.post);
     return true;
 }
 

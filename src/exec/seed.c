@@ -49,6 +49,11 @@ bool seed_spec_from_node(const pnode *n, arena *a, seed_spec *s, mlerr *err)
     v = jv_dict_get_str(n->config, "full_refresh");
     if (v.kind == JV_BOOL)
         s->full_refresh_config = v.u.b ? 1 : 0;
+    else if (v.kind != JV_UNDEFINED && v.kind != JV_NONE) {
+        mlerr_at(err, EXIT_HANDLED, n->original_file_path, 0, 0,
+                 "seed %s: full_refresh must be true or false, not %s", n->name, jv_kind_name(v));
+        return false;
+    }
 
     v = jv_dict_get_str(n->config, "column_types");
     if (v.kind == JV_DICT) {
@@ -467,7 +472,8 @@ bool seed_load(db_conn *c, const seed_spec *s, bool full_refresh_flag, const mat
     const char *schema = mat_sql_create_schema(a, &s->target);
     if (schema)
         sql_list_add(a, &plan.before, schema);
-    mat_add_hooks(a, &plan.txn, &s->pre_hooks);
+    mat_add_hooks(a, &plan.before, &s->hooks.pre_outside);
+    mat_add_hooks(a, &plan.txn, &s->hooks.pre);
     if (existing == REL_TABLE && full_refresh)
         sql_list_add(a, &plan.txn, mat_sql_drop_if_exists(a, REL_TABLE, &s->target));
     if (existing == REL_NONE || full_refresh) {
@@ -502,8 +508,9 @@ bool seed_load(db_conn *c, const seed_spec *s, bool full_refresh_flag, const mat
     relation_render(&ins, &staging);
     mat_add_main(a, &plan, arena_strdup(a, strbuf_str(&ins)));
     strbuf_release(&ins);
-    mat_add_hooks(a, &plan.txn, &s->post_hooks);
+    mat_add_hooks(a, &plan.txn, &s->hooks.post);
     sql_list_add(a, &plan.after, mat_sql_drop_if_exists(a, REL_TABLE, &staging));
+    mat_add_hooks(a, &plan.after, &s->hooks.post_outside);
     sql_list_add(a, &plan.on_failure, mat_sql_drop_if_exists(a, REL_TABLE, &staging));
 
     mat_result mr = {0};

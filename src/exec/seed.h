@@ -48,7 +48,7 @@ typedef struct seed_spec {
     const seed_column_type *column_types;
     size_t n_column_types;
     int full_refresh_config; /* -1 unset, 0, 1 */
-    sql_list pre_hooks, post_hooks;
+    mat_hooks hooks;
 } seed_spec;
 
 /* Fills s from a seed node (path, names, delimiter, quote_columns,

@@ -160,33 +160,6 @@ static void on_skipped(void *ctx, uint32_t item, const runner_result *rr)
     }
 }
 
-/* Hooks from config when nobody renders them: plain SQL only. */
-static bool config_hooks(const pnode *n, const char *key, arena *a, sql_list *out, mlerr *err)
-{
-    jv v = jv_dict_get_str(n->config, key);
-    if (v.kind == JV_UNDEFINED || v.kind == JV_NONE)
-        return true;
-    size_t len = v.kind == JV_LIST ? jv_list_len(v) : 1;
-    for (size_t i = 0; i < len; i++) {
-        jv h = v.kind == JV_LIST ? jv_list_get(v, i) : v;
-        if (h.kind == JV_DICT)
-            h = jv_dict_get_str(h, "sql");
-        if (h.kind != JV_STRING) {
-            mlerr_at(err, EXIT_HANDLED, n->original_file_path, 0, 0,
-                     "%s of %s must be SQL text, not %s", key, n->name, jv_kind_name(h));
-            return false;
-        }
-        const char *sql = jv_str_ptr(h);
-        if (strstr(sql, "{{") || strstr(sql, "{%")) {
-            mlerr_at(err, EXIT_HANDLED, n->original_file_path, 0, 0,
-                     "not supported yet: %s with Jinja on %s without a compile step", key, n->name);
-            return false;
-        }
-        sql_list_add(a, out, sql);
-    }
-    return true;
-}
-
 static void set_error(exec_result *r, arena *a, const mlerr *err)
 {
     r->status = EXEC_ERROR;
@@ -211,23 +184,22 @@ static runner_outcome run_item(void *ctx, uint32_t item, int worker)
 
     mlerr err = MLERR_INIT;
     const char *sql = n->compiled_code;
-    sql_list pre = {0}, post = {0};
+    mat_hooks hooks = {0};
     clock_gettime(CLOCK_REALTIME, &r->compile.started_at);
     bool ok = true;
     if (n->type == NODE_MODEL || n->type == NODE_TEST) {
         if (s->o.compile)
-            ok = s->o.compile(s->o.compile_ctx, n, c, a, &sql, &pre, &post, &err);
+            ok = s->o.compile(s->o.compile_ctx, n, c, a, &sql, &hooks, &err);
         else
-            ok = config_hooks(n, "pre-hook", a, &pre, &err) &&
-                 config_hooks(n, "post-hook", a, &post, &err);
+            ok = mat_hooks_from_config(n, a, &hooks, &err);
         if (ok && !sql) {
             mlerr_at(&err, EXIT_HANDLED, n->original_file_path, 0, 0, "%s %s was not compiled",
                      node_type_name(n->type), n->name);
             ok = false;
         }
     } else if (n->type == NODE_SEED) {
-        ok = config_hooks(n, "pre-hook", a, &pre, &err) &&
-             config_hooks(n, "post-hook", a, &post, &err);
+        ok = s->o.compile ? s->o.compile(s->o.compile_ctx, n, c, a, &sql, &hooks, &err)
+                          : mat_hooks_from_config(n, a, &hooks, &err);
     }
     clock_gettime(CLOCK_REALTIME, &r->compile.completed_at);
     r->compiled_code = sql;
@@ -243,8 +215,7 @@ static runner_outcome run_item(void *ctx, uint32_t item, int worker)
         if (!mat_model_from_node(n, sql, a, &m, &err)) {
             set_error(r, a, &err);
         } else {
-            m.pre_hooks = pre;
-            m.post_hooks = post;
+            m.hooks = hooks;
             if (mat_execute(c, &m, &s->o.mat, &mr, &err)) {
                 r->status = EXEC_SUCCESS;
                 r->message = mr.message;
@@ -260,8 +231,7 @@ static runner_outcome run_item(void *ctx, uint32_t item, int worker)
         if (!seed_spec_from_node(n, a, &spec, &err)) {
             set_error(r, a, &err);
         } else {
-            spec.pre_hooks = pre;
-            spec.post_hooks = post;
+            spec.hooks = hooks;
             if (seed_load(c, &spec, s->o.full_refresh, &s->o.mat, a, &sr, &err)) {
                 r->status = EXEC_SUCCESS;
                 r->message = sr.message;

@@ -30,10 +30,12 @@
 #include "util/arena.h"
 #include "util/error.h"
 
-/* Compiles one node on the worker's thread: sets *sql (arena) and appends
- * rendered pre-/post-hooks.  False (with err) makes the node an ERROR. */
+/* Compiles one node on the worker's thread, with that worker's connection:
+ * sets *sql (models and tests; arena) and fills the rendered hooks (models
+ * and seeds).  False (with err) makes the node an ERROR.  Without a hook,
+ * compiled_code is used and hooks come from config as plain SQL. */
 typedef bool (*exec_compile_fn)(void *ctx, const pnode *n, db_conn *c, arena *a, const char **sql,
-                                sql_list *pre_hooks, sql_list *post_hooks, mlerr *err);
+                                mat_hooks *hooks, mlerr *err);
 
 typedef struct exec_options {
     const char *which; /* "build", "run", "seed", "test": for run_results args */

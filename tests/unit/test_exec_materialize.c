@@ -97,16 +97,16 @@ TEST(table_swap_and_failure_keeps_old)
 
     /* A post-hook that fails rolls back the swap too. */
     m.sql = "select 1 as id";
-    sql_list_add(&A, &m.post_hooks, "insert into no_such_table values (1)");
+    sql_list_add(&A, &m.hooks.post, "insert into no_such_table values (1)");
     CHECK_CONTAINS(build(c, &m, false, NULL), "no_such_table");
     CHECK_STR(rows_of(c, "select count(*) from analytics.orders"), "10");
     CHECK_STR(leftovers(c), "0");
 
     /* Hooks run, in the transaction, in order. */
-    m.post_hooks = (sql_list){0};
+    m.hooks.post = (sql_list){0};
     sql_ok(c, "create table hook_log (msg varchar)");
-    sql_list_add(&A, &m.pre_hooks, "insert into hook_log values ('pre')");
-    sql_list_add(&A, &m.post_hooks,
+    sql_list_add(&A, &m.hooks.pre, "insert into hook_log values ('pre')");
+    sql_list_add(&A, &m.hooks.post,
                  "insert into hook_log select 'post ' || count(*) from "
                  "analytics.orders");
     CHECK_STR(build(c, &m, false, NULL), "");
@@ -122,7 +122,7 @@ TEST(table_swap_and_failure_keeps_old)
     /* Leftovers of a killed run (between commit and drop) are cleared. */
     sql_ok(c, "create table analytics.orders__dbt_backup as select 1 as junk");
     sql_ok(c, "create view analytics.orders__dbt_tmp as select 1 as junk");
-    m.pre_hooks = m.post_hooks = (sql_list){0};
+    m.hooks.pre = m.hooks.post = (sql_list){0};
     m.sql = "select 42 as id";
     CHECK_STR(build(c, &m, false, NULL), "");
     CHECK_STR(rows_of(c, "select id from analytics.orders"), "42");
@@ -148,6 +148,31 @@ TEST(table_plan_statements)
     CHECK_STR(p.after.items[0], "drop table if exists \"db\".\"s\".\"t__dbt_backup\"");
     mat_plan_table(&A, &m, REL_NONE, &p);
     CHECK(p.txn.n == 2 && p.after.n == 0);
+
+    /* Hooks with transaction: false run outside, before and after. */
+    jv cfg = jv_dict(&A);
+    jv pre = jv_list(&A), outside = jv_dict(&A);
+    jv_dict_set_str(outside, "sql", jv_string(&A, "select 'before begin'"));
+    jv_dict_set_str(outside, "transaction", jv_bool(false));
+    jv_list_append(pre, jv_string(&A, "select 'inside'"));
+    jv_list_append(pre, outside);
+    jv_dict_set_str(cfg, "pre-hook", pre);
+    jv post = jv_dict(&A);
+    jv_dict_set_str(post, "sql", jv_string(&A, "select 'after commit'"));
+    jv_dict_set_str(post, "transaction", jv_bool(false));
+    jv_dict_set_str(cfg, "post-hook", post);
+    pnode n = {.name = "t", .original_file_path = "models/t.sql", .config = cfg};
+    mlerr err = MLERR_INIT;
+    CHECK(mat_hooks_from_config(&n, &A, &m.hooks, &err));
+    mat_plan_table(&A, &m, REL_TABLE, &p);
+    CHECK_STR(p.before.items[p.before.n - 1], "select 'before begin'");
+    CHECK_STR(p.txn.items[0], "select 'inside'");
+    CHECK_STR(p.after.items[0], "drop table if exists \"db\".\"s\".\"t__dbt_backup\"");
+    CHECK_STR(p.after.items[1], "select 'after commit'");
+    jv_dict_set_str(cfg, "post-hook", jv_string(&A, "grant select on {{ this }} to x"));
+    CHECK(!mat_hooks_from_config(&n, &A, &m.hooks, &err));
+    CHECK_CONTAINS(mlerr_message(&err), "not supported yet");
+    mlerr_clear(&err);
 }
 
 static mat_model incremental(const char *name, const char *sql)
@@ -462,12 +487,12 @@ TEST(kill_during_table_swap_keeps_old_table)
     mat_model slow = model(MAT_TABLE, "main", "big",
                            "select a.range as id from range(100000) a, range(100000) b "
                            "where (a.range * b.range) % 7 = 0");
-    sql_list_add(&A, &slow.pre_hooks, marker_hook(marker));
+    sql_list_add(&A, &slow.hooks.pre, marker_hook(marker));
     kill_mid_build(path, &slow, marker);
     /* ...and after both renames, before the commit. */
     mat_model renamed = model(MAT_TABLE, "main", "big", "select 1 as id");
-    sql_list_add(&A, &renamed.post_hooks, marker_hook(marker));
-    sql_list_add(&A, &renamed.post_hooks, slow_sql);
+    sql_list_add(&A, &renamed.hooks.post, marker_hook(marker));
+    sql_list_add(&A, &renamed.hooks.post, slow_sql);
     kill_mid_build(path, &renamed, marker);
 
     db *d = open_db(path);
@@ -504,15 +529,15 @@ TEST(kill_during_incremental_merge_keeps_rows)
     m.strategy = MAT_MERGE;
     m.unique_key = key;
     m.n_unique_key = 1;
-    sql_list_add(&A, &m.post_hooks, marker_hook(marker));
-    sql_list_add(&A, &m.post_hooks, slow_sql);
+    sql_list_add(&A, &m.hooks.post, marker_hook(marker));
+    sql_list_add(&A, &m.hooks.post, slow_sql);
     kill_mid_build(path, &m, marker);
 
     db *d = open_db(path);
     db_conn *c = connect_db(d);
     CHECK_STR(rows_of(c, "select count(*), count(*) filter (where v = 'old') from facts"),
               "500|500");
-    m.post_hooks = (sql_list){0};
+    m.hooks.post = (sql_list){0};
     CHECK_STR(build(c, &m, false, NULL), "");
     CHECK_STR(rows_of(c, "select count(*), count(*) filter (where v = 'new') from facts"),
               "750|500");

@@ -184,7 +184,7 @@ typedef struct cancel_state {
 } cancel_state;
 
 static bool compile_and_signal(void *ctx, const pnode *n, db_conn *c, arena *a, const char **sql,
-                               sql_list *pre, sql_list *post, mlerr *err)
+                               mat_hooks *hooks, mlerr *err)
 {
     cancel_state *cs = ctx;
     *sql = n->compiled_code;
