@@ -108,9 +108,7 @@ void mat_add_main(arena *a, mat_plan *p, const char *sql)
 void mat_plan_view(arena *a, const mat_model *m, relation_kind existing, mat_plan *out)
 {
     mat_plan_init(out);
-    const char *schema = mat_sql_create_schema(a, &m->target);
-    if (schema)
-        sql_list_add(a, &out->before, schema);
+    out->create_schema = mat_sql_create_schema(a, &m->target);
     mat_add_hooks(a, &out->before, &m->hooks.pre_outside);
     mat_add_hooks(a, &out->txn, &m->hooks.pre);
     if (existing == REL_TABLE)
@@ -129,9 +127,7 @@ void mat_plan_swap(arena *a, const mat_model *m, relation_kind existing, relatio
 {
     relation tmp = relation_suffixed(a, &m->target, "__dbt_tmp");
     relation backup = relation_suffixed(a, &m->target, "__dbt_backup");
-    const char *schema = mat_sql_create_schema(a, &m->target);
-    if (schema)
-        sql_list_add(a, &out->before, schema);
+    out->create_schema = mat_sql_create_schema(a, &m->target);
     if (leftover_tmp != REL_NONE)
         sql_list_add(a, &out->before, mat_sql_drop_if_exists(a, leftover_tmp, &tmp));
     if (leftover_backup != REL_NONE)
@@ -461,7 +457,14 @@ bool mat_run_plan(db_conn *c, const char *node_name, const mat_plan *p, const ma
     list_ctx before = {.list = &p->before};
     txn_ctx txn = {.plan = p, .rows = -1};
     list_ctx after = {.list = &p->after};
-    bool ok = mat_with_retries(c, node_name, o, step_autocommit_list, &before, &res->retries, &e);
+    sql_list schema = {0};
+    const char *one[1] = {p->create_schema};
+    if (p->create_schema && !o->schemas_exist)
+        schema = (sql_list){.items = one, .n = 1, .cap = 1};
+    list_ctx schema_step = {.list = &schema};
+    bool ok =
+        mat_with_retries(c, node_name, o, step_autocommit_list, &schema_step, &res->retries, &e) &&
+        mat_with_retries(c, node_name, o, step_autocommit_list, &before, &res->retries, &e);
     if (ok && p->txn.n) {
         ok = mat_with_retries(c, node_name, o, step_transaction, &txn, &res->retries, &e);
         if (!ok)

@@ -102,11 +102,12 @@ bool mat_hooks_from_config(const pnode *n, arena *a, mat_hooks *out, mlerr *err)
 
 /* The statements of one materialization step. */
 typedef struct mat_plan {
-    sql_list before;     /* autocommit, before the transaction (leftover drops, schema) */
-    sql_list txn;        /* one transaction */
-    sql_list after;      /* autocommit, after the commit (drop the backup) */
-    sql_list on_failure; /* best effort after a rollback (drop temporary tables) */
-    int main;            /* index in txn of dbt's "main" statement, or -1 */
+    const char *create_schema; /* "create schema if not exists ...", or NULL */
+    sql_list before;           /* autocommit, before the transaction (leftover drops, schema) */
+    sql_list txn;              /* one transaction */
+    sql_list after;            /* autocommit, after the commit (drop the backup) */
+    sql_list on_failure;       /* best effort after a rollback (drop temporary tables) */
+    int main;                  /* index in txn of dbt's "main" statement, or -1 */
 } mat_plan;
 
 /* The pure planners.  `existing` is what the catalog holds under the
@@ -134,6 +135,10 @@ typedef struct mat_exec_opts {
     bool full_refresh; /* --full-refresh */
     int max_retries;   /* transaction conflicts; 0 picks 5 */
     int backoff_ms;    /* first retry's delay, doubling; 0 picks 20 */
+    /* The caller created every schema up front (as a session does): skip
+     * the plans' "create schema if not exists", which collides in DuckDB's
+     * catalog when workers run it at once. */
+    bool schemas_exist;
 } mat_exec_opts;
 
 mat_exec_opts mat_exec_defaults(void);
@@ -145,9 +150,9 @@ typedef struct mat_result {
     const char *message;     /* dbt's adapter response message: "OK" (static) */
 } mat_result;
 
-/* Runs a plan on c: before, BEGIN + txn + COMMIT (ROLLBACK and on_failure
- * on error), after.  A transaction conflict is retried up to max_retries
- * times with doubling backoff, each retry logged. */
+/* Runs a plan on c: create_schema (unless o->schemas_exist), before,
+ * BEGIN + txn + COMMIT (ROLLBACK and on_failure on error), after.  A transaction conflict is
+ * retried up to max_retries times with doubling backoff, each retry logged. */
 bool mat_run_plan(db_conn *c, const char *node_name, const mat_plan *p, const mat_exec_opts *o,
                   mat_result *res, mlerr *err);
 

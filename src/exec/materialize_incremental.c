@@ -29,9 +29,7 @@ bool mat_plan_incremental_build(arena *a, const mat_model *m, relation_kind exis
 {
     mat_plan_init(out);
     if (existing == REL_NONE) {
-        const char *schema = mat_sql_create_schema(a, &m->target);
-        if (schema)
-            sql_list_add(a, &out->before, schema);
+        out->create_schema = mat_sql_create_schema(a, &m->target);
         mat_add_hooks(a, &out->before, &m->hooks.pre_outside);
         mat_add_hooks(a, &out->txn, &m->hooks.pre);
         mat_add_main(a, out, mat_sql_create_as(a, "table", &m->target, m->sql));

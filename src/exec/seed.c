@@ -469,9 +469,7 @@ bool seed_load(db_conn *c, const seed_spec *s, bool full_refresh_flag, const mat
 
     mat_plan plan;
     mat_plan_init(&plan);
-    const char *schema = mat_sql_create_schema(a, &s->target);
-    if (schema)
-        sql_list_add(a, &plan.before, schema);
+    plan.create_schema = mat_sql_create_schema(a, &s->target);
     mat_add_hooks(a, &plan.before, &s->hooks.pre_outside);
     mat_add_hooks(a, &plan.txn, &s->hooks.pre);
     if (existing == REL_TABLE && full_refresh)

@@ -313,6 +313,8 @@ static bool create_schemas(exec_session *s, mlerr *err)
     }
     bool ok = run_hooks(s, &stmts, "create schema", err);
     arena_free(&a);
+    /* Workers skip their own "create schema if not exists" from now on. */
+    s->o.mat.schemas_exist = ok;
     return ok;
 }
 

@@ -137,8 +137,8 @@ TEST(table_plan_statements)
     m.target.database = "db";
     mat_plan p;
     mat_plan_table(&A, &m, REL_TABLE, &p);
-    CHECK(p.before.n == 1);
-    CHECK_STR(p.before.items[0], "create schema if not exists \"db\".\"s\"");
+    CHECK(p.before.n == 0);
+    CHECK_STR(p.create_schema, "create schema if not exists \"db\".\"s\"");
     CHECK(p.txn.n == 3);
     CHECK(p.main == 0);
     CHECK_STR(p.txn.items[0], "create table \"db\".\"s\".\"t__dbt_tmp\" as (\nselect 1\n)");
