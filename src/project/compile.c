@@ -86,7 +86,9 @@ static bool render_one(compiler *C, uint32_t idx)
         return true;
     pnode *n = &p->nodes[idx];
     arena *a = &p->arena;
+    arena scratch = ARENA_INIT;
     render_state rs = {.de = p->env, .node = n, .mode = RENDER_COMPILE, .a = a, .err = C->err};
+    rs.scratch = &scratch;
     rs.config_calls = jv_undefined(NULL);
     rs.test_kwargs = jv_undefined(NULL);
     bool ok = true;
@@ -106,6 +108,7 @@ static bool render_one(compiler *C, uint32_t idx)
     }
     strbuf_release(&out);
     render_state_release(&rs);
+    arena_free(&scratch);
     return ok;
 }
 

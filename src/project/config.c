@@ -373,7 +373,12 @@ bool config_resolve(loader *L, lnode *ln)
 {
     arena *a = L->a;
     pnode *n = &ln->n;
-    jv cfg = config_defaults(a, n->type);
+    if (L->defaults[n->type].kind != JV_DICT)
+        L->defaults[n->type] = config_defaults(a, n->type);
+    jv base = L->defaults[n->type];
+    jv cfg = jv_dict(a);
+    for (size_t i = 0; i < jv_dict_len(base); i++)
+        jv_dict_set(cfg, jv_dict_key_at(base, i), jv_dict_value_at(base, i));
     jv user = jv_dict(a); /* the same levels without defaults: unrendered_config */
     const char *why = NULL;
     const ynode *level = tree_for(L, n->type);

@@ -51,6 +51,7 @@ typedef struct loader {
     const ynode *cfg_models, *cfg_seeds, *cfg_tests, *cfg_sources, *cfg_analyses;
     const char *project_path; /* dbt_project.yml's absolute path, for errors */
     strmap node_names;        /* "type:name" -> index in nodes, for patches and duplicates */
+    jv defaults[NODE_TYPE_COUNT]; /* config_defaults per type, built once */
 } loader;
 
 void lnode_vec_push(lnode_vec *v, lnode *n);

@@ -118,7 +118,7 @@ static bool looks_like_func(const char *s)
 static bool render_kwarg(dbt_env *de, render_state *rs, const pnode *n, jv v, bool is_column,
                          jv *out, mlerr *err)
 {
-    arena *a = rs->a;
+    arena *a = rs->scratch ? rs->scratch : rs->a;
     if (v.kind == JV_STRING && !is_column) {
         const char *s = jv_str_ptr(v);
         bool func = looks_like_func(s);
@@ -162,7 +162,7 @@ static bool render_kwarg(dbt_env *de, render_state *rs, const pnode *n, jv v, bo
 bool dbt_test_kwargs(dbt_env *de, render_state *rs, const pnode *n, jv *out, mlerr *err)
 {
     jv kw = n->test.kwargs;
-    jv d = jv_dict(rs->a);
+    jv d = jv_dict(rs->scratch ? rs->scratch : rs->a);
     for (size_t i = 0; kw.kind == JV_DICT && i < jv_dict_len(kw); i++) {
         jv k = jv_dict_key_at(kw, i), item;
         bool is_column = jv_is_str(k, "column_name");
@@ -265,11 +265,13 @@ static bool renders(const pnode *n)
            n->type == NODE_EXPOSURE;
 }
 
-static bool render_node(loader *L, lnode *ln, arena *scratch)
+static bool render_node(loader *L, lnode *ln)
 {
     dbt_env *de = L->p->env;
     pnode *n = &ln->n;
+    arena scratch = ARENA_INIT;
     render_state rs = {.de = de, .node = n, .mode = RENDER_PARSE, .a = L->a, .err = L->err};
+    rs.scratch = &scratch;
     rs.config_calls = jv_undefined(NULL);
     rs.test_kwargs = jv_undefined(NULL);
     bool generic = n->type == NODE_TEST && n->test.kind == TEST_GENERIC;
@@ -294,6 +296,7 @@ static bool render_node(loader *L, lnode *ln, arena *scratch)
                      "block in the macro paths or tests/generic/",
                      n->test.test_name, n->test.test_name);
             render_state_release(&rs);
+            arena_free(&scratch);
             return false;
         }
     } else if (generic) {
@@ -301,6 +304,7 @@ static bool render_node(loader *L, lnode *ln, arena *scratch)
                  "not supported yet: generic tests from packages ('%s.%s')", n->test.namespace_,
                  n->test.test_name);
         render_state_release(&rs);
+        arena_free(&scratch);
         return false;
     }
     if (!shortcut) {
@@ -312,7 +316,6 @@ static bool render_node(loader *L, lnode *ln, arena *scratch)
                             &out, L->err);
         strbuf_release(&out);
     }
-    (void)scratch;
     if (ok) {
         node_ref *refs = ARENA_NEW_ARRAY(L->a, node_ref, rs.n_refs ? rs.n_refs : 1);
         if (rs.n_refs)
@@ -347,6 +350,7 @@ static bool render_node(loader *L, lnode *ln, arena *scratch)
         }
     }
     render_state_release(&rs);
+    arena_free(&scratch);
     return ok;
 }
 
@@ -354,7 +358,7 @@ bool parse_render_nodes(loader *L)
 {
     for (size_t i = 0; i < L->nodes.n; i++) {
         lnode *ln = L->nodes.items[i];
-        if (renders(&ln->n) && !render_node(L, ln, NULL))
+        if (renders(&ln->n) && !render_node(L, ln))
             return false;
     }
     return true;
