@@ -4,9 +4,11 @@
 #include <string.h>
 
 extern const cli_command cmd_help;
+extern const cli_command cmd_jinja;
 
 const cli_command *const cli_commands[] = {
     &cmd_help,
+    &cmd_jinja,
     NULL,
 };
 
