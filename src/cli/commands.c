@@ -4,10 +4,14 @@
 #include <string.h>
 
 extern const cli_command cmd_help;
+extern const cli_command cmd_parse;
+extern const cli_command cmd_compile;
 extern const cli_command cmd_jinja;
 
 const cli_command *const cli_commands[] = {
     &cmd_help,
+    &cmd_parse,
+    &cmd_compile,
     &cmd_jinja,
     NULL,
 };
