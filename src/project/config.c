@@ -309,19 +309,20 @@ jv config_defaults(arena *a, node_type type)
 
 /* One level of the project tree: its "+key" entries and its non-mapping
  * entries are configs; mapping entries without "+" are sub-folders. */
-static jv level_configs(arena *a, const ynode *level)
+static bool level_configs(loader *L, const ynode *level, jv *out)
 {
-    jv out = jv_dict(a);
+    arena *a = L->a;
+    *out = jv_dict(a);
     for (size_t i = 0; i < level->n; i++) {
         const ynode *k = YMAP_KEY(level, i), *v = YMAP_VAL(level, i);
-        if (k->kind != YNODE_SCALAR)
+        if (k->kind != YNODE_SCALAR || (k->str[0] != '+' && v && v->kind == YNODE_MAP))
             continue;
-        if (k->str[0] == '+')
-            jv_dict_set_str(out, k->str + 1, yaml_to_jv(a, v));
-        else if (!v || v->kind != YNODE_MAP)
-            jv_dict_set_str(out, k->str, yaml_to_jv(a, v));
+        jv value = yaml_to_jv(a, v);
+        if (L->render_value && !L->render_value(L, L->project_path, v ? v : k, value, &value))
+            return false;
+        jv_dict_set_str(*out, k->str[0] == '+' ? k->str + 1 : k->str, value);
     }
-    return out;
+    return true;
 }
 
 static bool check_tree(loader *L, const ynode *level)
@@ -331,7 +332,11 @@ static bool check_tree(loader *L, const ynode *level)
         if (k->kind != YNODE_SCALAR)
             continue;
         bool is_config = k->str[0] == '+' || !v || v->kind != YNODE_MAP;
-        if (is_config) {
+        bool templated =
+            v && v->kind == YNODE_SCALAR && (strstr(v->str, "{{") || strstr(v->str, "{%"));
+        if (is_config && templated) {
+            continue; /* checked once rendered, per node */
+        } else if (is_config) {
             const char *key = canonical_key(k->str[0] == '+' ? k->str + 1 : k->str);
             const char *bad = config_check_value(L->a, key, yaml_to_jv(L->a, v));
             if (bad) {
@@ -385,7 +390,9 @@ bool config_resolve(loader *L, lnode *ln)
     /* dbt's fqn_search: the tree's root, then one level per fqn part while
      * the path continues. */
     for (uint32_t depth = 0; level; depth++) {
-        jv here = level_configs(a, level);
+        jv here;
+        if (!level_configs(L, level, &here))
+            return false;
         config_merge(a, user, here, &why);
         if (!config_merge(a, cfg, here, &why)) {
             mlerr_at(L->err, EXIT_SETUP, L->project_path, level->line, level->col, "%s", why);

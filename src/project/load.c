@@ -117,7 +117,8 @@ bool project_load(const project_load_opts *opts, project **out, mlerr *err)
     }
     if (ok) {
         index_names(&L);
-        ok = properties_apply(&L) && parse_render_begin(&L) && parse_render_nodes(&L);
+        /* the dbt context comes first: properties YAML values may use Jinja */
+        ok = parse_render_begin(&L) && properties_apply(&L) && parse_render_nodes(&L);
     }
     for (size_t i = 0; ok && i < L.nodes.n; i++)
         ok = config_resolve(&L, L.nodes.items[i]);

@@ -49,9 +49,12 @@ typedef struct loader {
     size_t n_ymls, cap_ymls;
     /* dbt_project.yml config trees (NULL when absent). */
     const ynode *cfg_models, *cfg_seeds, *cfg_tests, *cfg_sources, *cfg_analyses;
-    const char *project_path; /* dbt_project.yml's absolute path, for errors */
-    strmap node_names;        /* "type:name" -> index in nodes, for patches and duplicates */
+    const char *project_path;     /* dbt_project.yml's absolute path, for errors */
+    strmap node_names;            /* "type:name" -> index in nodes, for patches and duplicates */
     jv defaults[NODE_TYPE_COUNT]; /* config_defaults per type, built once */
+    /* Renders Jinja inside a YAML config value (strings holding {{ or {%),
+     * as dbt renders dbt_project.yml and properties configs. */
+    bool (*render_value)(struct loader *L, const char *file, const ynode *at, jv in, jv *out);
 } loader;
 
 void lnode_vec_push(lnode_vec *v, lnode *n);

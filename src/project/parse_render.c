@@ -82,6 +82,79 @@ static bool lookup_source(void *ctx, const char *source_name, const char *table_
     return false;
 }
 
+/* dbt renders YAML values natively: "True" becomes a bool, "3" an int. */
+static jv native_value(arena *a, const char *s)
+{
+    if (strcmp(s, "True") == 0)
+        return jv_bool(true);
+    if (strcmp(s, "False") == 0)
+        return jv_bool(false);
+    if (strcmp(s, "None") == 0)
+        return jv_none();
+    char *end = NULL;
+    long long i = strtoll(s, &end, 10);
+    if (*s && end && !*end && !isspace((unsigned char)*s))
+        return jv_int(i);
+    return jv_string(a, s);
+}
+
+static bool render_value(loader *L, const char *file, const ynode *at, jv in, jv *out)
+{
+    *out = in;
+    if (in.kind == JV_LIST) {
+        jv l = jv_list(L->a);
+        for (size_t i = 0; i < jv_list_len(in); i++) {
+            jv item;
+            if (!render_value(L, file, at, jv_list_get(in, i), &item))
+                return false;
+            jv_list_append(l, item);
+        }
+        *out = l;
+        return true;
+    }
+    if (in.kind == JV_DICT) {
+        jv d = jv_dict(L->a);
+        for (size_t i = 0; i < jv_dict_len(in); i++) {
+            jv item;
+            if (!render_value(L, file, at, jv_dict_value_at(in, i), &item))
+                return false;
+            jv_dict_set(d, jv_dict_key_at(in, i), item);
+        }
+        *out = d;
+        return true;
+    }
+    if (in.kind != JV_STRING || (!strstr(jv_str_ptr(in), "{{") && !strstr(jv_str_ptr(in), "{%")))
+        return true;
+    /* rendered outside any node: `this` and `model` describe the file */
+    pnode where = {0};
+    where.type = NODE_MODEL;
+    where.name = "yaml";
+    where.unique_id = file;
+    where.original_file_path = file;
+    where.columns = jv_dict(L->a);
+    where.meta = jv_dict(L->a);
+    where.config = jv_undefined(NULL);
+    arena scratch = ARENA_INIT;
+    render_state rs = {.de = L->p->env,
+                       .node = &where,
+                       .mode = RENDER_PARSE,
+                       .a = L->a,
+                       .scratch = &scratch,
+                       .err = L->err};
+    rs.config_calls = jv_undefined(NULL);
+    rs.test_kwargs = jv_undefined(NULL);
+    strbuf sb = STRBUF_INIT;
+    bool ok = dbt_render(L->p->env, &rs, file, jv_str_ptr(in), jv_str_len(in), 1, &sb, L->err);
+    if (ok)
+        *out = native_value(L->a, strbuf_str(&sb));
+    else
+        mlerr_prefix(L->err, "in the YAML value at %s:%d:%d", file, at->line, at->col);
+    strbuf_release(&sb);
+    render_state_release(&rs);
+    arena_free(&scratch);
+    return ok;
+}
+
 bool parse_render_begin(loader *L)
 {
     if (!discover_macro_file(L, "dbt", "mallard_builtins.sql", dbt_builtin_macros_sql, "macros"))
@@ -95,6 +168,7 @@ bool parse_render_begin(loader *L)
     de->parse_nearest = nearest_ref;
     de->parse_has_source = lookup_source;
     L->p->env = de;
+    L->render_value = render_value;
     return true;
 }
 
