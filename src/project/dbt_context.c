@@ -2,6 +2,7 @@
 #include "project/dbt_context.h"
 
 #include "project/dbt_macros.h"
+#include "project/dbt_modules.h"
 #include "project/digest.h"
 #include "project/graph_index.h"
 #include "project/loader.h"
@@ -1050,7 +1051,9 @@ dbt_env *dbt_env_new(project *p, mlerr *err)
     jv_dict_set_str(flags, "WHICH", jv_string(ea, "compile"));
     jinja_env_add_global(env, "flags", flags);
 
-    jinja_env_add_global(env, "run_started_at", jv_string(ea, p->run_started_at));
+    jinja_env_add_global(env, "run_started_at",
+                         dbt_datetime(ea, p->started_sec, p->started_usec, true));
+    jinja_env_add_global(env, "modules", dbt_modules(ea));
     jinja_env_add_global(env, "invocation_id", jv_string(ea, p->invocation_id));
     jinja_env_add_global(env, "project_name", jv_string(ea, p->name));
     jinja_env_add_global(env, "dbt_version", jv_string(ea, "1.9.0"));

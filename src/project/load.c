@@ -46,6 +46,8 @@ static void make_invocation_id(project *p)
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
     p->generated_at = arena_printf(&p->arena, "%s.%06ldZ", when, (long)tv.tv_usec);
     p->run_started_at = arena_printf(&p->arena, "%s.%06ld+00:00", when, (long)tv.tv_usec);
+    p->started_sec = (int64_t)tv.tv_sec;
+    p->started_usec = (long)tv.tv_usec;
 }
 
 static void index_names(loader *L)
