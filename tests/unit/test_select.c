@@ -303,6 +303,9 @@ TEST(methods)
     CHECK_STR(sel("path:./models/staging/stg_orders.sql"), "stg_orders " REL);
     CHECK_STR(sel("path:models/*/stg_*.sql"), "stg_customers stg_orders " REL);
     CHECK_STR(sel("path:models/**/orders.sql"), "orders assert_positive");
+    /* A trailing ** names directories only, as pathlib's glob does. */
+    CHECK_STR(sel("path:models/staging/**"), "stg_customers stg_orders " SRC " " REL " " SNN);
+    CHECK_STR(sel("path:models/*/stg_orders.sql/**"), "");
     CHECK_STR(sel("path:models/stag"), "");
     CHECK_STR(sel("path:/work/shop/seeds"), "raw_orders");
     CHECK_STR(sel("path:tests"), "assert_positive");
