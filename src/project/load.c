@@ -88,6 +88,20 @@ static bool resolve_names(loader *L)
     return true;
 }
 
+/* Renders on many threads read these; mutation from a template (say
+ * model.config.update()) must fail instead of racing. */
+static void freeze_nodes(pnode *nodes, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        pnode *x = &nodes[i];
+        jv all[] = {x->config,   x->unrendered_config, x->columns,      x->meta,
+                    x->docs,     x->test.kwargs,       x->freshness,    x->quoting,
+                    x->exposure, x->source_meta,       x->test_metadata};
+        for (size_t k = 0; k < sizeof all / sizeof *all; k++)
+            jv_freeze(all[k]);
+    }
+}
+
 static void loader_release(loader *L)
 {
     free(L->nodes.items);
@@ -131,6 +145,10 @@ bool project_load(const project_load_opts *opts, project **out, mlerr *err)
     }
     ok = ok && resolve_names(&L) && graph_partition(&L) && graph_build(&L) &&
          parse_render_finish(&L);
+    if (ok) {
+        freeze_nodes(p->nodes, p->n_nodes);
+        freeze_nodes(p->disabled, p->n_disabled);
+    }
     loader_release(&L);
     if (!ok) {
         /* a project that does not load stops the invocation, as in dbt */
