@@ -1,6 +1,7 @@
 #!/bin/sh
 # bench/parse/run.sh: generates projects of 1k, 10k and 50k models and reports
-# `mallard parse` wall time and peak RSS for each (median of 3 runs).
+# `mallard parse` wall time, CPU time (user+sys, steadier than wall time on
+# a shared machine) and peak RSS for each (median of 3 runs).
 #
 #   bench/parse/run.sh MALLARD_BINARY [SIZES...]
 #
@@ -13,19 +14,22 @@ SIZES=${*:-1000 10000 50000}
 HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=${BENCH_DIR:-${TMPDIR:-/tmp}/mallard-bench-parse}
 mkdir -p "$WORK"
-printf '%-8s %-10s %-10s %-10s\n' models nodes wall_s peak_MB
+printf '%-8s %-8s %-8s %-8s %s\n' models wall_s cpu_s peak_MB found
 for n in $SIZES; do
   dir=$WORK/p$n
   [ -f "$dir/dbt_project.yml" ] || /usr/bin/python3 "$HERE/gen_project.py" "$dir" "$n"
   times=""
+  cpus=""
   rss=0
   for i in 1 2 3; do
-    /usr/bin/time -f '%e %M' -o "$WORK/time" timeout 600 "$MALLARD" parse --project-dir "$dir" >"$WORK/out" 2>&1
-    read -r t m <"$WORK/time"
+    /usr/bin/time -f '%e %U %S %M' -o "$WORK/time" timeout 600 "$MALLARD" parse --project-dir "$dir" >"$WORK/out" 2>&1
+    read -r t u s m <"$WORK/time"
     times="$times $t"
+    cpus="$cpus $(echo "$u $s" | awk '{printf "%.2f", $1 + $2}')"
     [ "$m" -gt "$rss" ] && rss=$m
   done
   med=$(echo $times | tr ' ' '\n' | sort -n | sed -n 2p)
-  nodes=$(grep -o 'Found [^\n]*' "$WORK/out" | head -1)
-  printf '%-8s %-10s %-10s %-10s %s\n' "$n" "-" "$med" "$((rss / 1024))" "$nodes"
+  cpu=$(echo $cpus | tr ' ' '\n' | sort -n | sed -n 2p)
+  found=$(grep -o 'Found .*' "$WORK/out" | head -1)
+  printf '%-8s %-8s %-8s %-8s %s\n' "$n" "$med" "$cpu" "$((rss / 1024))" "$found"
 done
