@@ -529,6 +529,21 @@ NATIVE(fn_var)
         if (scoped.kind == JV_DICT)
             v = jv_dict_get_str(scoped, name);
     }
+    if (v.kind == JV_STRING && (strstr(jv_str_ptr(v), "{{") || strstr(jv_str_ptr(v), "{%"))) {
+        /* dbt renders a var's value when it is read (vars: {x: "{{ env_var('X') }}"}) */
+        strbuf sb = STRBUF_INIT;
+        mlerr err = MLERR_INIT;
+        const char *where = arena_printf(jinja_call_arena(call), "var('%s')", name);
+        bool ok = dbt_render(de, rs, where, jv_str_ptr(v), jv_str_len(v), 1, &sb, &err);
+        jinja_status st = JINJA_OK;
+        if (ok)
+            *result = jv_string_n(jinja_call_arena(call), strbuf_str(&sb), sb.len);
+        else
+            st = jinja_call_error(call, "%s", mlerr_message(&err));
+        strbuf_release(&sb);
+        mlerr_clear(&err);
+        return st;
+    }
     if (v.kind != JV_UNDEFINED) {
         *result = v;
         return JINJA_OK;

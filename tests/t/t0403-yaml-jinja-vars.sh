@@ -48,4 +48,11 @@ run_mallard parse --target prod
 check "ref to a disabled model fails" rc_is 2
 check "and says it is disabled" out_has "depends on a node named 'stg_visits' which is disabled"
 
+# a var whose value is Jinja is rendered when read, as dbt renders it
+sed -i "s/  shop_label: corner shop/  shop_label: \"{{ env_var('T0403_LABEL', 'none') }}-{{ target.name }}\"/" dbt_project.yml
+rm -f models/needs_visits.sql
+echo "select '{{ var('shop_label') }}' as l" >models/label_probe.sql
+T0403_LABEL=corner run_mallard compile -s label_probe
+check "Jinja in a var value" grep -qF "select 'corner-dev' as l" target/compiled/mallard_shop/models/label_probe.sql
+
 finish
