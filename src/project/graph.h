@@ -243,6 +243,10 @@ typedef struct project {
     /* The Jinja environment with the dbt context and every macro (private
      * to the project layer; see render.h). */
     struct dbt_env *env;
+    /* Arenas filled by loader threads (parallel rendering), freed with the
+     * project; their contents are as much the project's as arena's. */
+    arena *side_arenas;
+    size_t n_side_arenas;
 } project;
 
 typedef struct project_load_opts {

@@ -166,6 +166,9 @@ void project_free(project *p)
         return;
     parse_render_free(p);
     project_index_free(p->index);
+    for (size_t i = 0; i < p->n_side_arenas; i++)
+        arena_free(&p->side_arenas[i]);
+    free(p->side_arenas);
     arena_free(&p->arena);
     free(p);
 }
