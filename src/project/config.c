@@ -8,6 +8,7 @@
  * everything else is replaced. */
 #include "project/loader.h"
 #include "project/yaml_jv.h"
+#include "util/xalloc.h"
 
 #include <string.h>
 #include <strings.h>
@@ -311,6 +312,16 @@ jv config_defaults(arena *a, node_type type)
  * entries are configs; mapping entries without "+" are sub-folders. */
 static bool level_configs(loader *L, const ynode *level, jv *out)
 {
+    /* Every node under a folder reads the same levels: convert each once
+     * (an open-addressing map from the level's address). */
+    size_t mask = L->cap_level_cache - 1;
+    size_t h = L->cap_level_cache ? ((uintptr_t)level >> 4) * 0x9E3779B97F4A7C15ull : 0;
+    for (size_t i = h & mask; L->cap_level_cache && L->level_cache[i].level; i = (i + 1) & mask) {
+        if (L->level_cache[i].level == level) {
+            *out = L->level_cache[i].configs;
+            return true;
+        }
+    }
     arena *a = L->a;
     *out = jv_dict(a);
     for (size_t i = 0; i < level->n; i++) {
@@ -322,6 +333,28 @@ static bool level_configs(loader *L, const ynode *level, jv *out)
             return false;
         jv_dict_set_str(*out, k->str[0] == '+' ? k->str + 1 : k->str, value);
     }
+    if ((L->n_level_cache + 1) * 2 > L->cap_level_cache) {
+        size_t ncap = L->cap_level_cache ? L->cap_level_cache * 2 : 64;
+        level_entry *fresh = xcalloc(ncap, sizeof(*fresh));
+        for (size_t i = 0; i < L->cap_level_cache; i++) {
+            if (!L->level_cache[i].level)
+                continue;
+            size_t j =
+                (((uintptr_t)L->level_cache[i].level >> 4) * 0x9E3779B97F4A7C15ull) & (ncap - 1);
+            while (fresh[j].level)
+                j = (j + 1) & (ncap - 1);
+            fresh[j] = L->level_cache[i];
+        }
+        free(L->level_cache);
+        L->level_cache = fresh;
+        L->cap_level_cache = ncap;
+    }
+    size_t j = (((uintptr_t)level >> 4) * 0x9E3779B97F4A7C15ull) & (L->cap_level_cache - 1);
+    while (L->level_cache[j].level)
+        j = (j + 1) & (L->cap_level_cache - 1);
+    L->level_cache[j].level = level;
+    L->level_cache[j].configs = *out;
+    L->n_level_cache++;
     return true;
 }
 
