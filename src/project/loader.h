@@ -41,6 +41,11 @@ typedef struct level_entry {
     jv configs;
 } level_entry;
 
+typedef struct level_entry {
+    const ynode *level;
+    jv configs;
+} level_entry;
+
 typedef struct loader {
     project *p;
     arena *a;
@@ -59,10 +64,7 @@ typedef struct loader {
     jv defaults[NODE_TYPE_COUNT]; /* config_defaults per type, built once */
     /* dbt_project.yml config levels already converted (level -> configs),
      * hashed by address; cap is a power of two. */
-    struct {
-        const ynode *level;
-        jv configs;
-    } * level_cache;
+    level_entry *level_cache;
     size_t n_level_cache, cap_level_cache;
     /* Renders Jinja inside a YAML config value (strings holding {{ or {%),
      * as dbt renders dbt_project.yml and properties configs. */
