@@ -5,10 +5,20 @@
 
 extern const cli_command cmd_debug;
 extern const cli_command cmd_help;
+extern const cli_command cmd_parse;
+extern const cli_command cmd_compile;
+extern const cli_command cmd_jinja;
+extern const cli_command cmd_list;
+extern const cli_command cmd_ls;
 
 const cli_command *const cli_commands[] = {
     &cmd_debug,
     &cmd_help,
+    &cmd_parse,
+    &cmd_compile,
+    &cmd_jinja,
+    &cmd_list,
+    &cmd_ls,
     NULL,
 };
 

@@ -3,6 +3,7 @@
  * printing exactly as Python and Jinja2 print them. */
 #include "jinja/value.h"
 
+#include "jinja/ast.h" /* struct jv_callable, to print a macro's name */
 #include "util/xalloc.h"
 
 #include <float.h>
@@ -16,6 +17,7 @@ struct jv_list {
     arena *a;
     jv *items;
     size_t len, cap;
+    const int64_t *range; /* start, stop, step of a range(); NULL otherwise */
     bool frozen;
 };
 
@@ -174,6 +176,38 @@ jv jv_tuple(arena *a, const jv *items, size_t n)
         v.u.l->len = v.u.l->cap = n;
     }
     return v;
+}
+
+static void list_reserve(struct jv_list *l, size_t need);
+
+jv jv_range(arena *a, int64_t start, int64_t stop, int64_t step)
+{
+    jv v = jv_list(a);
+    struct jv_list *l = v.u.l;
+    int64_t *r = arena_alloc(a, 3 * sizeof *r);
+    r[0] = start;
+    r[1] = stop;
+    r[2] = step;
+    uint64_t count = 0;
+    if (step > 0 && start < stop)
+        count = ((uint64_t)stop - (uint64_t)start - 1) / (uint64_t)step + 1;
+    else if (step < 0 && start > stop)
+        count = ((uint64_t)start - (uint64_t)stop - 1) / ((uint64_t)0 - (uint64_t)step) + 1;
+    list_reserve(l, (size_t)count);
+    int64_t x = start;
+    for (uint64_t i = 0; i < count; i++) {
+        l->items[i] = jv_int(x);
+        x = (int64_t)((uint64_t)x + (uint64_t)step);
+    }
+    l->len = (size_t)count;
+    l->range = r;
+    l->frozen = true;
+    return v;
+}
+
+bool jv_is_range(jv v)
+{
+    return v.kind == JV_LIST && v.u.l->range != NULL;
 }
 
 size_t jv_list_len(jv list)
@@ -878,9 +912,6 @@ void jv_repr_string(const char *s, size_t len, strbuf *out)
     strbuf_addc(out, quote);
 }
 
-/* Weak: the evaluator may define how a macro prints (<Macro 'name'>). */
-#pragma weak jv_callable_str
-
 static void print_at(jv v, strbuf *out, bool repr, const visit *up);
 
 static void print_container(jv v, strbuf *out, const visit *up)
@@ -892,6 +923,20 @@ static void print_container(jv v, strbuf *out, const visit *up)
         return;
     }
     visit here = {self, up, up ? up->depth + 1 : 1};
+    if (v.kind == JV_LIST && v.u.l->range) {
+        const int64_t *r = v.u.l->range;
+        strbuf_addf(out, "range(%" PRId64 ", %" PRId64, r[0], r[1]);
+        if (r[2] != 1)
+            strbuf_addf(out, ", %" PRId64, r[2]);
+        strbuf_addc(out, ')');
+        return;
+    }
+    const char *view = v.flags & JV_FLAG_KEYS_VIEW     ? "dict_keys("
+                       : v.flags & JV_FLAG_VALUES_VIEW ? "dict_values("
+                       : v.flags & JV_FLAG_ITEMS_VIEW  ? "dict_items("
+                                                       : NULL;
+    if (view)
+        strbuf_adds(out, view);
     if (v.kind == JV_LIST) {
         strbuf_addc(out, tuple ? '(' : '[');
         for (size_t i = 0; i < v.u.l->len; i++) {
@@ -902,6 +947,8 @@ static void print_container(jv v, strbuf *out, const visit *up)
         if (tuple && v.u.l->len == 1)
             strbuf_addc(out, ',');
         strbuf_addc(out, tuple ? ')' : ']');
+        if (view)
+            strbuf_addc(out, ')');
         return;
     }
     strbuf_addc(out, '{');
@@ -946,10 +993,18 @@ static void print_at(jv v, strbuf *out, bool repr, const visit *up)
         print_container(v, out, up);
         return;
     case JV_CALLABLE:
-        if (jv_callable_str)
-            jv_callable_str(v.u.c, out);
-        else
-            strbuf_adds(out, "<function>");
+        /* Jinja prints <Macro 'name'>; Python's natives show an address,
+         * which no template can depend on. */
+        if (v.u.c->macro) {
+            strbuf_adds(out, "<Macro ");
+            if (v.u.c->name)
+                jv_repr_string(v.u.c->name, strlen(v.u.c->name), out);
+            else
+                strbuf_adds(out, "anonymous");
+            strbuf_addc(out, '>');
+        } else {
+            strbuf_addf(out, "<built-in function %s>", v.u.c->name ? v.u.c->name : "?");
+        }
         return;
     case JV_OBJECT:
         if (v.u.o->cls && v.u.o->cls->str)
@@ -1208,6 +1263,8 @@ static jv copy_at(arena *a, jv v, int depth)
     case JV_LIST: {
         if (depth > MAX_VALUE_DEPTH)
             return jv_none();
+        if (v.u.l->range)
+            return jv_range(a, v.u.l->range[0], v.u.l->range[1], v.u.l->range[2]);
         jv l = jv_list(a);
         l.flags = out.flags;
         list_reserve(l.u.l, v.u.l->len);
@@ -1269,11 +1326,17 @@ const char *jv_kind_name(jv v)
     case JV_STRING:
         return "str";
     case JV_LIST:
+        if (v.u.l->range)
+            return "range";
+        if (v.flags & (JV_FLAG_KEYS_VIEW | JV_FLAG_VALUES_VIEW | JV_FLAG_ITEMS_VIEW))
+            return v.flags & JV_FLAG_KEYS_VIEW     ? "dict_keys"
+                   : v.flags & JV_FLAG_VALUES_VIEW ? "dict_values"
+                                                   : "dict_items";
         return v.flags & JV_FLAG_TUPLE ? "tuple" : "list";
     case JV_DICT:
         return "dict";
     case JV_CALLABLE:
-        return "function";
+        return v.u.c->macro ? "Macro" : "builtin_function_or_method";
     case JV_OBJECT:
         return v.u.o->cls && v.u.o->cls->name ? v.u.o->cls->name : "object";
     }

@@ -42,6 +42,11 @@ typedef enum jv_kind {
 enum {
     JV_FLAG_TUPLE = 1 << 0,  /* a list that prints and compares as a tuple */
     JV_FLAG_FROZEN = 1 << 1, /* shared across renders: mutation is an error */
+    /* (J2) 1 << 2 is JV_FLAG_GROUP in builtins.h.  A list made by
+     * dict.keys()/values()/items() prints as dict_keys([...]) etc. */
+    JV_FLAG_KEYS_VIEW = 1 << 3,
+    JV_FLAG_VALUES_VIEW = 1 << 4,
+    JV_FLAG_ITEMS_VIEW = 1 << 5,
 };
 
 /* struct jv_list, jv_dict and jv_object have no typedef: the names are
@@ -157,6 +162,11 @@ bool jv_list_remove(jv list, size_t i);
 /* The items array (jv_list_len of them), for sorting and fast iteration;
  * NULL for a non-list.  Writing through it bypasses the frozen check. */
 jv *jv_list_items(jv list);
+/* range(): a read-only list of the ints that prints as Python's range
+ * object does ("range(0, 3)"); step must not be 0, and the caller limits
+ * the length. */
+jv jv_range(arena *a, int64_t start, int64_t stop, int64_t step);
+bool jv_is_range(jv v);
 /* json.dumps options: Jinja's tojson is {indent -1, sort_keys, html_safe,
  * ensure_ascii} (what jv_to_json does); dbt's tojson is json.dumps with no
  * sorting and no HTML escaping. */
@@ -173,9 +183,5 @@ void jv_repr_string(const char *s, size_t len, strbuf *out);
 /* One UTF-8 code point at s: returns it and sets *adv to its length, or
  * returns -1 with *adv = 1 for an invalid byte. */
 long jv_utf8_decode(const char *s, size_t n, size_t *adv);
-/* Optional, defined by the evaluator if it wants: how a callable prints
- * (Jinja prints a macro as <Macro 'name'>).  Declared weak in value.c, so
- * value.c links without it. */
-void jv_callable_str(const jv_callable *c, strbuf *out);
 
 #endif

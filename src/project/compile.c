@@ -5,9 +5,7 @@
 #include "util/fs.h"
 #include "util/xalloc.h"
 
-#include <ctype.h>
 #include <string.h>
-#include <strings.h>
 
 typedef struct compiled {
     bool done, busy;
@@ -22,57 +20,6 @@ typedef struct compiler {
     mlerr *err;
 } compiler;
 
-static bool is_space_or_comment(const char **s)
-{
-    const char *p = *s;
-    if (isspace((unsigned char)*p)) {
-        *s = p + 1;
-        return true;
-    }
-    return false;
-}
-
-void compile_inject_ctes(const char *sql, const char *const *ctes, size_t n, strbuf *out)
-{
-    if (n == 0) {
-        strbuf_adds(out, sql);
-        return;
-    }
-    /* the first token after whitespace: a WITH keyword or something else */
-    const char *p = sql;
-    while (*p && is_space_or_comment(&p)) {
-    }
-    bool has_with = strncasecmp(p, "with", 4) == 0 && !isalnum((unsigned char)p[4]) && p[4] != '_';
-    if (has_with) {
-        /* [with][ctes][, ][rest]; "with recursive" keeps recursive first */
-        const char *after = p + 4;
-        const char *q = after;
-        while (isspace((unsigned char)*q))
-            q++;
-        if (strncasecmp(q, "recursive", 9) == 0 && !isalnum((unsigned char)q[9]) && q[9] != '_')
-            after = q + 9;
-        strbuf_add(out, sql, (size_t)(after - sql));
-        for (size_t i = 0; i < n; i++) {
-            if (i)
-                strbuf_adds(out, ", ");
-            strbuf_adds(out, ctes[i]);
-        }
-        strbuf_adds(out, ", ");
-        strbuf_adds(out, after);
-        return;
-    }
-    /* [leading whitespace][with][ctes ][original] */
-    strbuf_add(out, sql, (size_t)(p - sql));
-    strbuf_adds(out, "with");
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            strbuf_adds(out, ", ");
-        strbuf_adds(out, ctes[i]);
-    }
-    strbuf_adds(out, " ");
-    strbuf_adds(out, p);
-}
-
 static bool compiles(const pnode *n)
 {
     return n->type == NODE_MODEL || n->type == NODE_TEST || n->type == NODE_ANALYSIS;
@@ -86,7 +33,9 @@ static bool render_one(compiler *C, uint32_t idx)
         return true;
     pnode *n = &p->nodes[idx];
     arena *a = &p->arena;
+    arena scratch = ARENA_INIT;
     render_state rs = {.de = p->env, .node = n, .mode = RENDER_COMPILE, .a = a, .err = C->err};
+    rs.scratch = &scratch;
     rs.config_calls = jv_undefined(NULL);
     rs.test_kwargs = jv_undefined(NULL);
     bool ok = true;
@@ -106,6 +55,7 @@ static bool render_one(compiler *C, uint32_t idx)
     }
     strbuf_release(&out);
     render_state_release(&rs);
+    arena_free(&scratch);
     return ok;
 }
 

@@ -8,6 +8,7 @@
  * everything else is replaced. */
 #include "project/loader.h"
 #include "project/yaml_jv.h"
+#include "util/xalloc.h"
 
 #include <string.h>
 #include <strings.h>
@@ -309,19 +310,52 @@ jv config_defaults(arena *a, node_type type)
 
 /* One level of the project tree: its "+key" entries and its non-mapping
  * entries are configs; mapping entries without "+" are sub-folders. */
-static jv level_configs(arena *a, const ynode *level)
+static bool level_configs(loader *L, const ynode *level, jv *out)
 {
-    jv out = jv_dict(a);
+    /* Every node under a folder reads the same levels: convert each once
+     * (an open-addressing map from the level's address). */
+    size_t mask = L->cap_level_cache - 1;
+    size_t h = L->cap_level_cache ? ((uintptr_t)level >> 4) * 0x9E3779B97F4A7C15ull : 0;
+    for (size_t i = h & mask; L->cap_level_cache && L->level_cache[i].level; i = (i + 1) & mask) {
+        if (L->level_cache[i].level == level) {
+            *out = L->level_cache[i].configs;
+            return true;
+        }
+    }
+    arena *a = L->a;
+    *out = jv_dict(a);
     for (size_t i = 0; i < level->n; i++) {
         const ynode *k = YMAP_KEY(level, i), *v = YMAP_VAL(level, i);
-        if (k->kind != YNODE_SCALAR)
+        if (k->kind != YNODE_SCALAR || (k->str[0] != '+' && v && v->kind == YNODE_MAP))
             continue;
-        if (k->str[0] == '+')
-            jv_dict_set_str(out, k->str + 1, yaml_to_jv(a, v));
-        else if (!v || v->kind != YNODE_MAP)
-            jv_dict_set_str(out, k->str, yaml_to_jv(a, v));
+        jv value = yaml_to_jv(a, v);
+        if (L->render_value && !L->render_value(L, L->project_path, v ? v : k, value, &value))
+            return false;
+        jv_dict_set_str(*out, k->str[0] == '+' ? k->str + 1 : k->str, value);
     }
-    return out;
+    if ((L->n_level_cache + 1) * 2 > L->cap_level_cache) {
+        size_t ncap = L->cap_level_cache ? L->cap_level_cache * 2 : 64;
+        level_entry *fresh = xcalloc(ncap, sizeof(*fresh));
+        for (size_t i = 0; i < L->cap_level_cache; i++) {
+            if (!L->level_cache[i].level)
+                continue;
+            size_t j =
+                (((uintptr_t)L->level_cache[i].level >> 4) * 0x9E3779B97F4A7C15ull) & (ncap - 1);
+            while (fresh[j].level)
+                j = (j + 1) & (ncap - 1);
+            fresh[j] = L->level_cache[i];
+        }
+        free(L->level_cache);
+        L->level_cache = fresh;
+        L->cap_level_cache = ncap;
+    }
+    size_t j = (((uintptr_t)level >> 4) * 0x9E3779B97F4A7C15ull) & (L->cap_level_cache - 1);
+    while (L->level_cache[j].level)
+        j = (j + 1) & (L->cap_level_cache - 1);
+    L->level_cache[j].level = level;
+    L->level_cache[j].configs = *out;
+    L->n_level_cache++;
+    return true;
 }
 
 static bool check_tree(loader *L, const ynode *level)
@@ -331,7 +365,11 @@ static bool check_tree(loader *L, const ynode *level)
         if (k->kind != YNODE_SCALAR)
             continue;
         bool is_config = k->str[0] == '+' || !v || v->kind != YNODE_MAP;
-        if (is_config) {
+        bool templated =
+            v && v->kind == YNODE_SCALAR && (strstr(v->str, "{{") || strstr(v->str, "{%"));
+        if (is_config && templated) {
+            continue; /* checked once rendered, per node */
+        } else if (is_config) {
             const char *key = canonical_key(k->str[0] == '+' ? k->str + 1 : k->str);
             const char *bad = config_check_value(L->a, key, yaml_to_jv(L->a, v));
             if (bad) {
@@ -373,14 +411,21 @@ bool config_resolve(loader *L, lnode *ln)
 {
     arena *a = L->a;
     pnode *n = &ln->n;
-    jv cfg = config_defaults(a, n->type);
+    if (L->defaults[n->type].kind != JV_DICT)
+        L->defaults[n->type] = config_defaults(a, n->type);
+    jv base = L->defaults[n->type];
+    jv cfg = jv_dict(a);
+    for (size_t i = 0; i < jv_dict_len(base); i++)
+        jv_dict_set(cfg, jv_dict_key_at(base, i), jv_dict_value_at(base, i));
     jv user = jv_dict(a); /* the same levels without defaults: unrendered_config */
     const char *why = NULL;
     const ynode *level = tree_for(L, n->type);
     /* dbt's fqn_search: the tree's root, then one level per fqn part while
      * the path continues. */
     for (uint32_t depth = 0; level; depth++) {
-        jv here = level_configs(a, level);
+        jv here;
+        if (!level_configs(L, level, &here))
+            return false;
         config_merge(a, user, here, &why);
         if (!config_merge(a, cfg, here, &why)) {
             mlerr_at(L->err, EXIT_SETUP, L->project_path, level->line, level->col, "%s", why);

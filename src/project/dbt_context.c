@@ -2,6 +2,7 @@
 #include "project/dbt_context.h"
 
 #include "project/dbt_macros.h"
+#include "project/dbt_modules.h"
 #include "project/digest.h"
 #include "project/graph_index.h"
 #include "project/loader.h"
@@ -176,41 +177,135 @@ jv dbt_relation(arena *a, const char *database, const char *schema, const char *
 
 /* --- node dicts ------------------------------------------------------------ */
 
+static const char *const node_fields[] = {
+    "unique_id",   "name",     "resource_type", "package_name", "path",       "original_file_path",
+    "fqn",         "database", "schema",        "alias",        "identifier", "relation_name",
+    "description", "raw_code", "raw_sql",       "language",     "version",    "source_name",
+    "config",      "tags",     "meta",          "columns",      "depends_on", "compiled_code",
+    NULL,
+};
+
+/* One attribute of a node as templates see it (model.x, graph.nodes[...].x). */
+static jv node_field(arena *a, const pnode *n, const char *f)
+{
+    switch (f[0]) {
+    case 'a':
+        if (strcmp(f, "alias") == 0)
+            return str_or_none(a, n->alias);
+        break;
+    case 'c':
+        if (strcmp(f, "config") == 0)
+            return n->config.kind == JV_DICT ? n->config : jv_dict(a);
+        if (strcmp(f, "columns") == 0)
+            return n->columns;
+        if (strcmp(f, "compiled_code") == 0)
+            return str_or_none(a, n->compiled_code);
+        break;
+    case 'd':
+        if (strcmp(f, "database") == 0)
+            return str_or_none(a, n->database);
+        if (strcmp(f, "description") == 0)
+            return str_or_none(a, n->description);
+        if (strcmp(f, "depends_on") == 0) {
+            jv dep = jv_dict(a);
+            jv_dict_set_str(dep, "nodes", str_list_to_jv(a, n->depends_on_nodes));
+            jv_dict_set_str(dep, "macros", str_list_to_jv(a, n->depends_on_macros));
+            return dep;
+        }
+        break;
+    case 'f':
+        if (strcmp(f, "fqn") == 0)
+            return str_list_to_jv(a, n->fqn);
+        break;
+    case 'i':
+        if (strcmp(f, "identifier") == 0)
+            return str_or_none(a, n->type == NODE_SOURCE ? n->identifier : n->alias);
+        break;
+    case 'l':
+        if (strcmp(f, "language") == 0)
+            return str_or_none(a, n->language);
+        break;
+    case 'm':
+        if (strcmp(f, "meta") == 0)
+            return n->meta;
+        break;
+    case 'n':
+        if (strcmp(f, "name") == 0)
+            return str_or_none(a, n->name);
+        break;
+    case 'o':
+        if (strcmp(f, "original_file_path") == 0)
+            return str_or_none(a, n->original_file_path);
+        break;
+    case 'p':
+        if (strcmp(f, "path") == 0)
+            return str_or_none(a, n->path);
+        if (strcmp(f, "package_name") == 0)
+            return str_or_none(a, n->package_name);
+        break;
+    case 'r':
+        if (strcmp(f, "resource_type") == 0)
+            return str_or_none(a, node_type_name(n->type));
+        if (strcmp(f, "relation_name") == 0)
+            return str_or_none(a, n->relation_name);
+        if (strcmp(f, "raw_code") == 0 || strcmp(f, "raw_sql") == 0)
+            return str_or_none(a, n->raw_code);
+        break;
+    case 's':
+        if (strcmp(f, "schema") == 0)
+            return str_or_none(a, n->schema);
+        if (strcmp(f, "source_name") == 0)
+            return str_or_none(a, n->source_name);
+        break;
+    case 't':
+        if (strcmp(f, "tags") == 0)
+            return str_list_to_jv(a, n->tags);
+        break;
+    case 'u':
+        if (strcmp(f, "unique_id") == 0)
+            return str_or_none(a, n->unique_id);
+        break;
+    case 'v':
+        if (strcmp(f, "version") == 0)
+            return str_or_none(a, n->version);
+        break;
+    }
+    return jv_undefined(f);
+}
+
 jv dbt_node_dict(arena *a, const project *p, const pnode *n)
 {
-    jv d = jv_dict(a);
-#define S(k, v) jv_dict_set_str(d, k, str_or_none(a, v))
-    S("unique_id", n->unique_id);
-    S("name", n->name);
-    S("resource_type", node_type_name(n->type));
-    S("package_name", n->package_name);
-    S("path", n->path);
-    S("original_file_path", n->original_file_path);
-    jv_dict_set_str(d, "fqn", str_list_to_jv(a, n->fqn));
-    S("database", n->database);
-    S("schema", n->schema);
-    S("alias", n->alias);
-    S("identifier", n->type == NODE_SOURCE ? n->identifier : n->alias);
-    S("relation_name", n->relation_name);
-    S("description", n->description);
-    S("raw_code", n->raw_code);
-    S("raw_sql", n->raw_code);
-    S("language", n->language);
-    S("version", n->version);
-    S("source_name", n->source_name);
-    jv_dict_set_str(d, "config", n->config.kind == JV_DICT ? n->config : jv_dict(a));
-    jv_dict_set_str(d, "tags", str_list_to_jv(a, n->tags));
-    jv_dict_set_str(d, "meta", n->meta);
-    jv_dict_set_str(d, "columns", n->columns);
-    jv dep = jv_dict(a);
-    jv_dict_set_str(dep, "nodes", str_list_to_jv(a, n->depends_on_nodes));
-    jv_dict_set_str(dep, "macros", str_list_to_jv(a, n->depends_on_macros));
-    jv_dict_set_str(d, "depends_on", dep);
-    if (n->compiled_code)
-        S("compiled_code", n->compiled_code);
-#undef S
     (void)p;
+    jv d = jv_dict(a);
+    for (size_t i = 0; node_fields[i]; i++) {
+        if (strcmp(node_fields[i], "compiled_code") == 0 && !n->compiled_code)
+            continue;
+        jv_dict_set_str(d, node_fields[i], node_field(a, n, node_fields[i]));
+    }
     return d;
+}
+
+/* `model` is built on demand: most templates read one or two fields. */
+static jv node_getattr(jinja_call *call, void *self, const char *attr)
+{
+    return node_field(jinja_call_arena(call), self, attr);
+}
+
+static void node_str(void *self, strbuf *out)
+{
+    const pnode *n = self;
+    strbuf_addf(out, "<%s %s>", node_type_name(n->type), n->unique_id);
+}
+
+static const jv_class node_class = {
+    .name = "Node",
+    .getattr = node_getattr,
+    .str = node_str,
+};
+
+jv dbt_node_object(arena *a, const pnode *n)
+{
+    return jv_object(a, &node_class, (void *)n);
 }
 
 /* --- ref, source, config ----------------------------------------------------- */
@@ -433,6 +528,21 @@ NATIVE(fn_var)
         jv scoped = jv_dict_get_str(de->p->vars, de->p->name);
         if (scoped.kind == JV_DICT)
             v = jv_dict_get_str(scoped, name);
+    }
+    if (v.kind == JV_STRING && (strstr(jv_str_ptr(v), "{{") || strstr(jv_str_ptr(v), "{%"))) {
+        /* dbt renders a var's value when it is read (vars: {x: "{{ env_var('X') }}"}) */
+        strbuf sb = STRBUF_INIT;
+        mlerr err = MLERR_INIT;
+        const char *where = arena_printf(jinja_call_arena(call), "var('%s')", name);
+        bool ok = dbt_render(de, rs, where, jv_str_ptr(v), jv_str_len(v), 1, &sb, &err);
+        jinja_status st = JINJA_OK;
+        if (ok)
+            *result = jv_string_n(jinja_call_arena(call), strbuf_str(&sb), sb.len);
+        else
+            st = jinja_call_error(call, "%s", mlerr_message(&err));
+        strbuf_release(&sb);
+        mlerr_clear(&err);
+        return st;
     }
     if (v.kind != JV_UNDEFINED) {
         *result = v;
@@ -956,7 +1066,9 @@ dbt_env *dbt_env_new(project *p, mlerr *err)
     jv_dict_set_str(flags, "WHICH", jv_string(ea, "compile"));
     jinja_env_add_global(env, "flags", flags);
 
-    jinja_env_add_global(env, "run_started_at", jv_string(ea, p->run_started_at));
+    jinja_env_add_global(env, "run_started_at",
+                         dbt_datetime(ea, p->started_sec, p->started_usec, true));
+    jinja_env_add_global(env, "modules", dbt_modules(ea));
     jinja_env_add_global(env, "invocation_id", jv_string(ea, p->invocation_id));
     jinja_env_add_global(env, "project_name", jv_string(ea, p->name));
     jinja_env_add_global(env, "dbt_version", jv_string(ea, "1.9.0"));
@@ -1029,7 +1141,7 @@ bool dbt_render(dbt_env *de, render_state *rs, const char *name, const char *sou
     strbuf_release(&padded);
     if (!t)
         return false;
-    arena *a = rs->a;
+    arena *a = rs->scratch ? rs->scratch : rs->a;
     jv ctx = jv_dict(a);
     jv_dict_set_str(ctx, "execute", jv_bool(rs->mode == RENDER_COMPILE));
     pnode *n = rs->node;
@@ -1045,7 +1157,7 @@ bool dbt_render(dbt_env *de, render_state *rs, const char *name, const char *sou
                                      n->schema ? n->schema : p->target_schema,
                                      n->alias ? n->alias : n->name, "table"));
     }
-    jv_dict_set_str(ctx, "model", dbt_node_dict(a, p, n));
+    jv_dict_set_str(ctx, "model", dbt_node_object(a, n));
     jv graph = de->graph;
     if (graph.kind != JV_DICT) {
         graph = jv_dict(a);

@@ -40,7 +40,8 @@ typedef struct render_state {
     dbt_env *de;
     pnode *node;
     render_mode mode;
-    arena *a;
+    arena *a;       /* where results that outlive the render go (refs, configs) */
+    arena *scratch; /* the render's own values, or NULL to use a */
     /* parse: what the template called */
     node_ref *refs;
     size_t n_refs, cap_refs;
@@ -68,6 +69,8 @@ jv dbt_relation(arena *a, const char *database, const char *schema, const char *
                 const char *type);
 /* The dict a template sees as `model` (and graph.nodes entries). */
 jv dbt_node_dict(arena *a, const project *p, const pnode *n);
+/* The same fields as an object built attribute by attribute (for `model`). */
+jv dbt_node_object(arena *a, const pnode *n);
 void render_state_release(render_state *rs);
 /* Records a ref()/source() call (deduplicated, in call order). */
 bool render_state_add_ref(render_state *rs, node_ref r);

@@ -48,9 +48,9 @@ lnode *loader_new_node(loader *L, node_type type)
     return ln;
 }
 
-static int cmp_str(const void *a, const void *b)
+static int cmp_name(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(*(char *const *)a + 1, *(char *const *)b + 1);
 }
 
 typedef void (*file_fn)(loader *L, const char *resource_dir, const char *rel_in_resource, bool *ok);
@@ -63,6 +63,8 @@ static void walk(loader *L, const char *resource_dir, const char *sub, file_fn f
     DIR *d = opendir(abs_dir);
     if (!d)
         return;
+    /* names carry a leading type byte: 'd' directory, 'f' anything else
+     * (d_type saves a stat per file; DT_UNKNOWN falls back to one) */
     char **names = NULL;
     size_t n = 0, cap = 0;
     struct dirent *e;
@@ -73,15 +75,19 @@ static void walk(loader *L, const char *resource_dir, const char *sub, file_fn f
             cap = cap ? cap * 2 : 32;
             names = xrealloc(names, cap * sizeof(char *));
         }
-        names[n++] = xstrdup(e->d_name);
+        char kind = e->d_type == DT_DIR                              ? 'd'
+                    : e->d_type == DT_UNKNOWN || e->d_type == DT_LNK ? '?'
+                                                                     : 'f';
+        names[n++] = xasprintf("%c%s", kind, e->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof(char *), cmp_str);
+    qsort(names, n, sizeof(char *), cmp_name);
     for (size_t i = 0; i < n && *ok; i++) {
-        const char *rel =
-            *sub ? arena_printf(L->a, "%s/%s", sub, names[i]) : arena_strdup(L->a, names[i]);
-        const char *abs = fs_join(L->a, abs_dir, names[i]);
-        if (fs_is_dir(abs))
+        const char *name = names[i] + 1;
+        const char *rel = *sub ? arena_printf(L->a, "%s/%s", sub, name) : arena_strdup(L->a, name);
+        bool is_dir =
+            names[i][0] == 'd' || (names[i][0] == '?' && fs_is_dir(fs_join(L->a, abs_dir, name)));
+        if (is_dir)
             walk(L, resource_dir, rel, fn, ok);
         else
             fn(L, resource_dir, rel, ok);

@@ -92,6 +92,7 @@ void project_index_free(struct project_index *ix)
     strmap_free(&ix->by_id);
     strmap_free(&ix->by_ref_name);
     strmap_free(&ix->by_source);
+    strmap_free(&ix->disabled_names);
     strmap_free(&ix->macros_by_id);
     strmap_free(&ix->macros_by_name);
     free(ix);

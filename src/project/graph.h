@@ -234,13 +234,19 @@ typedef struct project {
     /* Filled by the loader: the time of this invocation, for the manifest's
      * metadata and run_started_at. */
     const char *invocation_id;
-    const char *generated_at;    /* "2026-11-29T19:40:00.000000Z" */
-    const char *run_started_at;  /* "2026-11-29 19:40:00.000000+00:00" style */
+    const char *generated_at;   /* "2026-11-29T19:40:00.000000Z" */
+    const char *run_started_at; /* "2026-11-29 19:40:00.000000+00:00" style */
+    int64_t started_sec;        /* the same instant, for the run_started_at datetime */
+    long started_usec;
     const char *target_database; /* target->database, or "memory" without a target */
     const char *target_schema;   /* target->schema, or "main" */
     /* The Jinja environment with the dbt context and every macro (private
      * to the project layer; see render.h). */
     struct dbt_env *env;
+    /* Arenas filled by loader threads (parallel rendering), freed with the
+     * project; their contents are as much the project's as arena's. */
+    arena *side_arenas;
+    size_t n_side_arenas;
 } project;
 
 typedef struct project_load_opts {

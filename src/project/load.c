@@ -46,6 +46,8 @@ static void make_invocation_id(project *p)
     strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
     p->generated_at = arena_printf(&p->arena, "%s.%06ldZ", when, (long)tv.tv_usec);
     p->run_started_at = arena_printf(&p->arena, "%s.%06ld+00:00", when, (long)tv.tv_usec);
+    p->started_sec = (int64_t)tv.tv_sec;
+    p->started_usec = (long)tv.tv_usec;
 }
 
 static void index_names(loader *L)
@@ -86,12 +88,27 @@ static bool resolve_names(loader *L)
     return true;
 }
 
+/* Renders on many threads read these; mutation from a template (say
+ * model.config.update()) must fail instead of racing. */
+static void freeze_nodes(pnode *nodes, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++) {
+        pnode *x = &nodes[i];
+        jv all[] = {x->config,   x->unrendered_config, x->columns,      x->meta,
+                    x->docs,     x->test.kwargs,       x->freshness,    x->quoting,
+                    x->exposure, x->source_meta,       x->test_metadata};
+        for (size_t k = 0; k < sizeof all / sizeof *all; k++)
+            jv_freeze(all[k]);
+    }
+}
+
 static void loader_release(loader *L)
 {
     free(L->nodes.items);
     free(L->macros);
     free(L->docs);
     free(L->ymls);
+    free(L->level_cache);
     strmap_free(&L->node_names);
 }
 
@@ -117,7 +134,8 @@ bool project_load(const project_load_opts *opts, project **out, mlerr *err)
     }
     if (ok) {
         index_names(&L);
-        ok = properties_apply(&L) && parse_render_begin(&L) && parse_render_nodes(&L);
+        /* the dbt context comes first: properties YAML values may use Jinja */
+        ok = parse_render_begin(&L) && properties_apply(&L) && parse_render_nodes(&L);
     }
     for (size_t i = 0; ok && i < L.nodes.n; i++)
         ok = config_resolve(&L, L.nodes.items[i]);
@@ -128,6 +146,10 @@ bool project_load(const project_load_opts *opts, project **out, mlerr *err)
     }
     ok = ok && resolve_names(&L) && graph_partition(&L) && graph_build(&L) &&
          parse_render_finish(&L);
+    if (ok) {
+        freeze_nodes(p->nodes, p->n_nodes);
+        freeze_nodes(p->disabled, p->n_disabled);
+    }
     loader_release(&L);
     if (!ok) {
         /* a project that does not load stops the invocation, as in dbt */
@@ -145,6 +167,9 @@ void project_free(project *p)
         return;
     parse_render_free(p);
     project_index_free(p->index);
+    for (size_t i = 0; i < p->n_side_arenas; i++)
+        arena_free(&p->side_arenas[i]);
+    free(p->side_arenas);
     arena_free(&p->arena);
     free(p);
 }

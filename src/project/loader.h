@@ -36,6 +36,16 @@ typedef struct yml_file {
     ynode *root;
 } yml_file;
 
+typedef struct level_entry {
+    const ynode *level;
+    jv configs;
+} level_entry;
+
+typedef struct level_entry {
+    const ynode *level;
+    jv configs;
+} level_entry;
+
 typedef struct loader {
     project *p;
     arena *a;
@@ -49,8 +59,16 @@ typedef struct loader {
     size_t n_ymls, cap_ymls;
     /* dbt_project.yml config trees (NULL when absent). */
     const ynode *cfg_models, *cfg_seeds, *cfg_tests, *cfg_sources, *cfg_analyses;
-    const char *project_path; /* dbt_project.yml's absolute path, for errors */
-    strmap node_names;        /* "type:name" -> index in nodes, for patches and duplicates */
+    const char *project_path;     /* dbt_project.yml's absolute path, for errors */
+    strmap node_names;            /* "type:name" -> index in nodes, for patches and duplicates */
+    jv defaults[NODE_TYPE_COUNT]; /* config_defaults per type, built once */
+    /* dbt_project.yml config levels already converted (level -> configs),
+     * hashed by address; cap is a power of two. */
+    level_entry *level_cache;
+    size_t n_level_cache, cap_level_cache;
+    /* Renders Jinja inside a YAML config value (strings holding {{ or {%),
+     * as dbt renders dbt_project.yml and properties configs. */
+    bool (*render_value)(struct loader *L, const char *file, const ynode *at, jv in, jv *out);
 } loader;
 
 void lnode_vec_push(lnode_vec *v, lnode *n);

@@ -7,8 +7,13 @@
 
 #include "project/digest.h"
 #include "util/fs.h"
+#include "util/xalloc.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct mctx {
     arena *a;
@@ -263,13 +268,157 @@ static jv id_list(mctx *m, const project *p, node_ids ids)
     return out;
 }
 
-void manifest_json(const project *p, strbuf *out)
+/* The manifest is streamed: each entry is built in a scratch arena,
+ * printed and freed, so memory stays flat however big the project. */
+typedef struct writer {
+    strbuf *out;
+    arena scratch;
+    const jv_json_opts *opts;
+    bool first;
+    FILE *file; /* when set, out is flushed to it as it fills */
+    bool failed;
+} writer;
+
+static void maybe_flush(writer *w, bool force)
 {
+    if (!w->file || (!force && w->out->len < (1u << 20)))
+        return;
+    if (w->out->len && fwrite(w->out->buf, 1, w->out->len, w->file) != w->out->len)
+        w->failed = true;
+    strbuf_reset(w->out);
+}
+
+static void put_key(writer *w, const char *key)
+{
+    if (!w->first)
+        strbuf_adds(w->out, ", ");
+    w->first = false;
+    jv_to_json_opts(jv_string(&w->scratch, key), w->opts, w->out);
+    strbuf_adds(w->out, ": ");
+}
+
+static void put_entry(writer *w, const char *key, jv value)
+{
+    put_key(w, key);
+    jv_to_json_opts(value, w->opts, w->out);
+    arena_free(&w->scratch);
+    maybe_flush(w, false);
+}
+
+/* The nodes section is most of the manifest: two threads print it in
+ * chunks (the project is read-only here), and the chunks are written in
+ * order. */
+enum {
+    CHUNK_NODES = 512
+};
+
+typedef struct chunk_job {
+    const project *p;
+    strbuf *chunks; /* one per chunk: ", key: value" entries */
+    bool *done;
+    size_t n_chunks;
+    pthread_mutex_t lock;
+    pthread_cond_t ready;
+} chunk_job;
+
+static jv node_json(mctx *m, const pnode *n);
+
+static void print_chunk(chunk_job *job, size_t c)
+{
+    const project *p = job->p;
+    jv_json_opts o = {.indent = -1};
     arena scratch = ARENA_INIT;
-    mctx mc = {&scratch, p};
+    mctx m = {&scratch, p};
+    strbuf *sb = &job->chunks[c];
+    uint32_t end = (uint32_t)((c + 1) * CHUNK_NODES);
+    if (end > p->n_nodes)
+        end = p->n_nodes;
+    for (uint32_t i = (uint32_t)(c * CHUNK_NODES); i < end; i++) {
+        const pnode *n = &p->nodes[i];
+        if (n->type == NODE_SOURCE || n->type == NODE_EXPOSURE)
+            continue;
+        strbuf_adds(sb, ", ");
+        jv_to_json_opts(jv_string(&scratch, n->unique_id), &o, sb);
+        strbuf_adds(sb, ": ");
+        jv_to_json_opts(node_json(&m, n), &o, sb);
+        arena_free(&scratch);
+    }
+    arena_free(&scratch);
+    pthread_mutex_lock(&job->lock);
+    job->done[c] = true;
+    pthread_cond_broadcast(&job->ready);
+    pthread_mutex_unlock(&job->lock);
+}
+
+static void *chunk_worker(void *arg)
+{
+    chunk_job *job = arg;
+    for (size_t c = 1; c < job->n_chunks; c += 2)
+        print_chunk(job, c);
+    return NULL;
+}
+
+static void put_nodes(writer *w, const project *p)
+{
+    chunk_job job = {.p = p};
+    job.n_chunks = (p->n_nodes + CHUNK_NODES - 1) / CHUNK_NODES;
+    job.chunks = xcalloc(job.n_chunks + 1, sizeof(strbuf));
+    job.done = xcalloc(job.n_chunks + 1, sizeof(bool));
+    pthread_mutex_init(&job.lock, NULL);
+    pthread_cond_init(&job.ready, NULL);
+    pthread_t worker;
+    bool threaded = job.n_chunks > 1 && pthread_create(&worker, NULL, chunk_worker, &job) == 0;
+    for (size_t c = 0; c < job.n_chunks; c++) {
+        if (!threaded || c % 2 == 0) {
+            print_chunk(&job, c);
+        } else {
+            pthread_mutex_lock(&job.lock);
+            while (!job.done[c])
+                pthread_cond_wait(&job.ready, &job.lock);
+            pthread_mutex_unlock(&job.lock);
+        }
+        strbuf *sb = &job.chunks[c];
+        const char *text = strbuf_str(sb);
+        size_t len = sb->len;
+        if (len && w->first) { /* the section's first entry has no comma */
+            text += 2;
+            len -= 2;
+        }
+        if (len)
+            w->first = false;
+        strbuf_add(w->out, text, len);
+        strbuf_release(sb);
+        maybe_flush(w, false);
+    }
+    if (threaded)
+        pthread_join(worker, NULL);
+    pthread_mutex_destroy(&job.lock);
+    pthread_cond_destroy(&job.ready);
+    free(job.chunks);
+    free(job.done);
+}
+
+static void open_section(writer *w, const char *key)
+{
+    put_key(w, key);
+    strbuf_addc(w->out, '{');
+    w->first = true;
+}
+
+static void close_section(writer *w)
+{
+    strbuf_addc(w->out, '}');
+    w->first = false;
+}
+
+static void write_manifest(const project *p, strbuf *out, FILE *file, bool *failed)
+{
+    jv_json_opts o = {.indent = -1};
+    writer w = {out, ARENA_INIT, &o, true, file, false};
+    mctx mc = {&w.scratch, p};
     mctx *m = &mc;
-    arena *a = &scratch;
-    jv root = jv_dict(a);
+    arena *a = &w.scratch;
+    strbuf_addc(out, '{');
     jv meta = jv_dict(a);
     jv_dict_set_str(meta, "dbt_schema_version",
                     S(m, "https://schemas.getdbt.com/dbt/manifest/v12.json"));
@@ -284,65 +433,89 @@ void manifest_json(const project *p, strbuf *out)
     jv_dict_set_str(meta, "user_id", jv_none());
     jv_dict_set_str(meta, "send_anonymous_usage_stats", jv_bool(false));
     jv_dict_set_str(meta, "adapter_type", S(m, "duckdb"));
-    jv_dict_set_str(root, "metadata", meta);
+    put_entry(&w, "metadata", meta);
 
-    jv nodes = jv_dict(a), sources = jv_dict(a), exposures = jv_dict(a), parent_map = jv_dict(a),
-       child_map = jv_dict(a);
-    for (uint32_t i = 0; i < p->n_nodes; i++) {
-        const pnode *n = &p->nodes[i];
-        if (n->type == NODE_SOURCE)
-            jv_dict_set_str(sources, n->unique_id, source_json(m, n));
-        else if (n->type == NODE_EXPOSURE)
-            jv_dict_set_str(exposures, n->unique_id, exposure_json(m, n));
-        else
-            jv_dict_set_str(nodes, n->unique_id, node_json(m, n));
-        jv_dict_set_str(parent_map, n->unique_id, id_list(m, p, n->parents));
-        jv_dict_set_str(child_map, n->unique_id, id_list(m, p, n->children));
-    }
-    jv_dict_set_str(root, "nodes", nodes);
-    jv_dict_set_str(root, "sources", sources);
-    jv macros = jv_dict(a);
-    for (uint32_t i = 0; i < p->n_macros; i++)
-        jv_dict_set_str(macros, p->macros[i].unique_id, macro_json(m, &p->macros[i]));
-    jv_dict_set_str(root, "macros", macros);
-    jv docs = jv_dict(a);
-    for (uint32_t i = 0; i < p->n_docs; i++) {
-        const pdoc *dc = &p->docs[i];
-        jv d = jv_dict(a);
-        jv_dict_set_str(d, "name", S(m, dc->name));
-        jv_dict_set_str(d, "resource_type", S(m, "doc"));
-        jv_dict_set_str(d, "package_name", S(m, dc->package_name));
-        jv_dict_set_str(d, "path", S(m, dc->path));
-        jv_dict_set_str(d, "original_file_path", S(m, dc->original_file_path));
-        jv_dict_set_str(d, "unique_id", S(m, dc->unique_id));
-        jv_dict_set_str(d, "block_contents", S(m, dc->block_contents));
-        jv_dict_set_str(docs, dc->unique_id, d);
-    }
-    jv_dict_set_str(root, "docs", docs);
-    jv_dict_set_str(root, "exposures", exposures);
-    jv_dict_set_str(root, "metrics", jv_dict(a));
-    jv_dict_set_str(root, "groups", jv_dict(a));
-    jv_dict_set_str(root, "selectors", jv_dict(a));
-    jv disabled = jv_dict(a);
-    for (uint32_t i = 0; i < p->n_disabled; i++) {
-        const pnode *n = &p->disabled[i];
-        jv l = jv_dict_get_str(disabled, n->unique_id);
-        if (l.kind != JV_LIST) {
-            l = jv_list(a);
-            jv_dict_set_str(disabled, n->unique_id, l);
+    static const struct {
+        const char *section;
+        int kind; /* 0 nodes, 1 sources, 2 exposures */
+    } sections[] = {{"nodes", 0}, {"sources", 1}, {"macros", 3}, {"docs", 4}, {"exposures", 2}};
+    for (size_t s = 0; s < sizeof sections / sizeof *sections; s++) {
+        open_section(&w, sections[s].section);
+        int kind = sections[s].kind;
+        if (kind == 3) {
+            for (uint32_t i = 0; i < p->n_macros; i++)
+                put_entry(&w, p->macros[i].unique_id, macro_json(m, &p->macros[i]));
+        } else if (kind == 4) {
+            for (uint32_t i = 0; i < p->n_docs; i++) {
+                const pdoc *dc = &p->docs[i];
+                jv d = jv_dict(a);
+                jv_dict_set_str(d, "name", S(m, dc->name));
+                jv_dict_set_str(d, "resource_type", S(m, "doc"));
+                jv_dict_set_str(d, "package_name", S(m, dc->package_name));
+                jv_dict_set_str(d, "path", S(m, dc->path));
+                jv_dict_set_str(d, "original_file_path", S(m, dc->original_file_path));
+                jv_dict_set_str(d, "unique_id", S(m, dc->unique_id));
+                jv_dict_set_str(d, "block_contents", S(m, dc->block_contents));
+                put_entry(&w, dc->unique_id, d);
+            }
+        } else if (kind == 0) {
+            put_nodes(&w, p);
+        } else {
+            for (uint32_t i = 0; i < p->n_nodes; i++) {
+                const pnode *n = &p->nodes[i];
+                bool src = n->type == NODE_SOURCE, exp = n->type == NODE_EXPOSURE;
+                if (kind == 1 && src)
+                    put_entry(&w, n->unique_id, source_json(m, n));
+                else if (kind == 2 && exp)
+                    put_entry(&w, n->unique_id, exposure_json(m, n));
+                else if (kind == 0 && !src && !exp)
+                    put_entry(&w, n->unique_id, node_json(m, n));
+            }
         }
-        jv_list_append(l, n->type == NODE_SOURCE ? source_json(m, n) : node_json(m, n));
+        close_section(&w);
     }
-    jv_dict_set_str(root, "disabled", disabled);
-    jv_dict_set_str(root, "parent_map", parent_map);
-    jv_dict_set_str(root, "child_map", child_map);
-    jv_dict_set_str(root, "group_map", jv_dict(a));
-    jv_dict_set_str(root, "saved_queries", jv_dict(a));
-    jv_dict_set_str(root, "semantic_models", jv_dict(a));
-    jv_dict_set_str(root, "unit_tests", jv_dict(a));
-    jv_json_opts o = {.indent = -1};
-    jv_to_json_opts(root, &o, out);
-    arena_free(&scratch);
+    static const char *const empty_before[] = {"metrics", "groups", "selectors", NULL};
+    for (size_t i = 0; empty_before[i]; i++) {
+        open_section(&w, empty_before[i]);
+        close_section(&w);
+    }
+    open_section(&w, "disabled");
+    for (uint32_t i = 0; i < p->n_disabled;) {
+        /* one list per unique_id (dbt keeps every disabled version) */
+        const pnode *n = &p->disabled[i];
+        jv l = jv_list(a);
+        uint32_t j = i;
+        for (; j < p->n_disabled && strcmp(p->disabled[j].unique_id, n->unique_id) == 0; j++)
+            jv_list_append(l, p->disabled[j].type == NODE_SOURCE ? source_json(m, &p->disabled[j])
+                                                                 : node_json(m, &p->disabled[j]));
+        put_entry(&w, n->unique_id, l);
+        i = j;
+    }
+    close_section(&w);
+    open_section(&w, "parent_map");
+    for (uint32_t i = 0; i < p->n_nodes; i++)
+        put_entry(&w, p->nodes[i].unique_id, id_list(m, p, p->nodes[i].parents));
+    close_section(&w);
+    open_section(&w, "child_map");
+    for (uint32_t i = 0; i < p->n_nodes; i++)
+        put_entry(&w, p->nodes[i].unique_id, id_list(m, p, p->nodes[i].children));
+    close_section(&w);
+    static const char *const empty_after[] = {"group_map", "saved_queries", "semantic_models",
+                                              "unit_tests", NULL};
+    for (size_t i = 0; empty_after[i]; i++) {
+        open_section(&w, empty_after[i]);
+        close_section(&w);
+    }
+    strbuf_addc(out, '}');
+    arena_free(&w.scratch);
+    maybe_flush(&w, true);
+    if (failed)
+        *failed = w.failed;
+}
+
+void manifest_json(const project *p, strbuf *out)
+{
+    write_manifest(p, out, NULL, NULL);
 }
 
 bool manifest_write(const project *p, mlerr *err)
@@ -351,10 +524,24 @@ bool manifest_write(const project *p, mlerr *err)
     const char *dir = fs_join(&a, p->dir, p->target_path);
     bool ok = fs_mkdir_p(dir, err);
     if (ok) {
-        strbuf sb = STRBUF_INIT;
-        manifest_json(p, &sb);
-        ok = fs_write_atomic(fs_join(&a, dir, "manifest.json"), sb.buf, sb.len, err);
-        strbuf_release(&sb);
+        /* streamed to a temporary file, then renamed over the old one */
+        const char *path = fs_join(&a, dir, "manifest.json");
+        const char *tmp = arena_printf(&a, "%s.tmp.%ld", path, (long)getpid());
+        FILE *f = fopen(tmp, "w");
+        if (!f) {
+            mlerr_set(err, EXIT_SETUP, "%s: cannot write: %s", tmp, strerror(errno));
+            ok = false;
+        } else {
+            strbuf sb = STRBUF_INIT;
+            bool failed = false;
+            write_manifest(p, &sb, f, &failed);
+            strbuf_release(&sb);
+            if (fclose(f) != 0 || failed || rename(tmp, path) != 0) {
+                mlerr_set(err, EXIT_SETUP, "%s: cannot write: %s", path, strerror(errno));
+                unlink(tmp);
+                ok = false;
+            }
+        }
     }
     arena_free(&a);
     return ok;

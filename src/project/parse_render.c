@@ -7,10 +7,14 @@
 #include "util/xalloc.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <regex.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* --- what parse-time ref()/source() check against ------------------------- */
 
@@ -82,6 +86,79 @@ static bool lookup_source(void *ctx, const char *source_name, const char *table_
     return false;
 }
 
+/* dbt renders YAML values natively: "True" becomes a bool, "3" an int. */
+static jv native_value(arena *a, const char *s)
+{
+    if (strcmp(s, "True") == 0)
+        return jv_bool(true);
+    if (strcmp(s, "False") == 0)
+        return jv_bool(false);
+    if (strcmp(s, "None") == 0)
+        return jv_none();
+    char *end = NULL;
+    long long i = strtoll(s, &end, 10);
+    if (*s && end && !*end && !isspace((unsigned char)*s))
+        return jv_int(i);
+    return jv_string(a, s);
+}
+
+static bool render_value(loader *L, const char *file, const ynode *at, jv in, jv *out)
+{
+    *out = in;
+    if (in.kind == JV_LIST) {
+        jv l = jv_list(L->a);
+        for (size_t i = 0; i < jv_list_len(in); i++) {
+            jv item;
+            if (!render_value(L, file, at, jv_list_get(in, i), &item))
+                return false;
+            jv_list_append(l, item);
+        }
+        *out = l;
+        return true;
+    }
+    if (in.kind == JV_DICT) {
+        jv d = jv_dict(L->a);
+        for (size_t i = 0; i < jv_dict_len(in); i++) {
+            jv item;
+            if (!render_value(L, file, at, jv_dict_value_at(in, i), &item))
+                return false;
+            jv_dict_set(d, jv_dict_key_at(in, i), item);
+        }
+        *out = d;
+        return true;
+    }
+    if (in.kind != JV_STRING || (!strstr(jv_str_ptr(in), "{{") && !strstr(jv_str_ptr(in), "{%")))
+        return true;
+    /* rendered outside any node: `this` and `model` describe the file */
+    pnode where = {0};
+    where.type = NODE_MODEL;
+    where.name = "yaml";
+    where.unique_id = file;
+    where.original_file_path = file;
+    where.columns = jv_dict(L->a);
+    where.meta = jv_dict(L->a);
+    where.config = jv_undefined(NULL);
+    arena scratch = ARENA_INIT;
+    render_state rs = {.de = L->p->env,
+                       .node = &where,
+                       .mode = RENDER_PARSE,
+                       .a = L->a,
+                       .scratch = &scratch,
+                       .err = L->err};
+    rs.config_calls = jv_undefined(NULL);
+    rs.test_kwargs = jv_undefined(NULL);
+    strbuf sb = STRBUF_INIT;
+    bool ok = dbt_render(L->p->env, &rs, file, jv_str_ptr(in), jv_str_len(in), 1, &sb, L->err);
+    if (ok)
+        *out = native_value(L->a, strbuf_str(&sb));
+    else
+        mlerr_prefix(L->err, "in the YAML value at %s:%d:%d", file, at->line, at->col);
+    strbuf_release(&sb);
+    render_state_release(&rs);
+    arena_free(&scratch);
+    return ok;
+}
+
 bool parse_render_begin(loader *L)
 {
     if (!discover_macro_file(L, "dbt", "mallard_builtins.sql", dbt_builtin_macros_sql, "macros"))
@@ -95,6 +172,7 @@ bool parse_render_begin(loader *L)
     de->parse_nearest = nearest_ref;
     de->parse_has_source = lookup_source;
     L->p->env = de;
+    L->render_value = render_value;
     return true;
 }
 
@@ -118,7 +196,7 @@ static bool looks_like_func(const char *s)
 static bool render_kwarg(dbt_env *de, render_state *rs, const pnode *n, jv v, bool is_column,
                          jv *out, mlerr *err)
 {
-    arena *a = rs->a;
+    arena *a = rs->scratch ? rs->scratch : rs->a;
     if (v.kind == JV_STRING && !is_column) {
         const char *s = jv_str_ptr(v);
         bool func = looks_like_func(s);
@@ -162,7 +240,7 @@ static bool render_kwarg(dbt_env *de, render_state *rs, const pnode *n, jv v, bo
 bool dbt_test_kwargs(dbt_env *de, render_state *rs, const pnode *n, jv *out, mlerr *err)
 {
     jv kw = n->test.kwargs;
-    jv d = jv_dict(rs->a);
+    jv d = jv_dict(rs->scratch ? rs->scratch : rs->a);
     for (size_t i = 0; kw.kind == JV_DICT && i < jv_dict_len(kw); i++) {
         jv k = jv_dict_key_at(kw, i), item;
         bool is_column = jv_is_str(k, "column_name");
@@ -176,7 +254,7 @@ bool dbt_test_kwargs(dbt_env *de, render_state *rs, const pnode *n, jv *out, mle
 
 /* --- macro dependencies (found statically, as dbt finds a macro's) ---------- */
 
-static str_list macro_calls(loader *L, const char *code, const char *extra)
+static str_list macro_calls(loader *L, arena *keep, const char *code, const char *extra)
 {
     dbt_env *de = L->p->env;
     const char **ids = NULL;
@@ -224,7 +302,7 @@ static str_list macro_calls(loader *L, const char *code, const char *extra)
                         bool in_project =
                             jv_dict_get_str(de->project_macros, mname).kind == JV_CALLABLE &&
                             (!pkg || strcmp(pkg, "dbt") != 0);
-                        const char *id = arena_printf(L->a, "macro.%s.%s",
+                        const char *id = arena_printf(keep, "macro.%s.%s",
                                                       in_project ? L->p->name : "dbt", mname);
                         bool seen = false;
                         for (size_t k = 0; k < n && !seen; k++)
@@ -250,7 +328,7 @@ static str_list macro_calls(loader *L, const char *code, const char *extra)
         }
         ids[n++] = extra;
     }
-    const char **items = ARENA_NEW_ARRAY(L->a, const char *, n ? n : 1);
+    const char **items = ARENA_NEW_ARRAY(keep, const char *, n ? n : 1);
     if (n)
         memcpy(items, ids, n * sizeof(char *));
     free(ids);
@@ -265,11 +343,13 @@ static bool renders(const pnode *n)
            n->type == NODE_EXPOSURE;
 }
 
-static bool render_node(loader *L, lnode *ln, arena *scratch)
+static bool render_node(loader *L, lnode *ln, arena *keep, mlerr *err)
 {
     dbt_env *de = L->p->env;
     pnode *n = &ln->n;
-    render_state rs = {.de = de, .node = n, .mode = RENDER_PARSE, .a = L->a, .err = L->err};
+    arena scratch = ARENA_INIT;
+    render_state rs = {.de = de, .node = n, .mode = RENDER_PARSE, .a = keep, .err = err};
+    rs.scratch = &scratch;
     rs.config_calls = jv_undefined(NULL);
     rs.test_kwargs = jv_undefined(NULL);
     bool generic = n->type == NODE_TEST && n->test.kind == TEST_GENERIC;
@@ -287,40 +367,41 @@ static bool render_node(loader *L, lnode *ln, arena *scratch)
             render_state_add_source(&rs, n->source_refs[i]);
     }
     if (generic && !n->test.namespace_) {
-        const char *test_macro = arena_printf(L->a, "test_%s", n->test.test_name);
+        const char *test_macro = arena_printf(keep, "test_%s", n->test.test_name);
         if (jv_dict_get_str(de->root_macros, test_macro).kind != JV_CALLABLE) {
-            mlerr_at(L->err, EXIT_SETUP, n->original_file_path, n->line, 0,
+            mlerr_at(err, EXIT_SETUP, n->original_file_path, n->line, 0,
                      "test '%s' is not defined: there is no {%% test %s(model, column_name) %%} "
                      "block in the macro paths or tests/generic/",
                      n->test.test_name, n->test.test_name);
             render_state_release(&rs);
+            arena_free(&scratch);
             return false;
         }
     } else if (generic) {
-        mlerr_at(L->err, EXIT_SETUP, n->original_file_path, n->line, 0,
+        mlerr_at(err, EXIT_SETUP, n->original_file_path, n->line, 0,
                  "not supported yet: generic tests from packages ('%s.%s')", n->test.namespace_,
                  n->test.test_name);
         render_state_release(&rs);
+        arena_free(&scratch);
         return false;
     }
     if (!shortcut) {
         strbuf out = STRBUF_INIT;
         if (generic)
-            ok = dbt_test_kwargs(de, &rs, n, &rs.test_kwargs, L->err);
+            ok = dbt_test_kwargs(de, &rs, n, &rs.test_kwargs, err);
         if (ok)
             ok = dbt_render(de, &rs, n->original_file_path, n->raw_code, strlen(n->raw_code), 1,
-                            &out, L->err);
+                            &out, err);
         strbuf_release(&out);
     }
-    (void)scratch;
     if (ok) {
-        node_ref *refs = ARENA_NEW_ARRAY(L->a, node_ref, rs.n_refs ? rs.n_refs : 1);
+        node_ref *refs = ARENA_NEW_ARRAY(keep, node_ref, rs.n_refs ? rs.n_refs : 1);
         if (rs.n_refs)
             memcpy(refs, rs.refs, rs.n_refs * sizeof(node_ref));
         n->refs = refs;
         n->n_refs = (uint32_t)rs.n_refs;
         node_source_ref *srcs =
-            ARENA_NEW_ARRAY(L->a, node_source_ref, rs.n_sources ? rs.n_sources : 1);
+            ARENA_NEW_ARRAY(keep, node_source_ref, rs.n_sources ? rs.n_sources : 1);
         if (rs.n_sources)
             memcpy(srcs, rs.sources, rs.n_sources * sizeof(node_source_ref));
         n->source_refs = srcs;
@@ -328,36 +409,118 @@ static bool render_node(loader *L, lnode *ln, arena *scratch)
         ln->sql_config = rs.config_calls;
         const char *extra = NULL;
         if (generic) {
-            const char *test_macro = arena_printf(L->a, "test_%s", n->test.test_name);
+            const char *test_macro = arena_printf(keep, "test_%s", n->test.test_name);
             bool project_has = jv_dict_get_str(de->project_macros, test_macro).kind == JV_CALLABLE;
-            const char *id = arena_printf(L->a, "macro.%s.%s",
+            const char *id = arena_printf(keep, "macro.%s.%s",
                                           n->test.namespace_ ? n->test.namespace_
                                           : project_has      ? L->p->name
                                                              : "dbt",
                                           test_macro);
             n->depends_on_macros = (str_list){0};
-            const char **two = ARENA_NEW_ARRAY(L->a, const char *, 2);
+            const char **two = ARENA_NEW_ARRAY(keep, const char *, 2);
             two[0] = id;
             uint32_t k = 1;
             if (!shortcut)
                 two[k++] = "macro.dbt.get_where_subquery";
             n->depends_on_macros = (str_list){two, k};
         } else {
-            n->depends_on_macros = macro_calls(L, n->raw_code, extra);
+            n->depends_on_macros = macro_calls(L, keep, n->raw_code, extra);
         }
     }
     render_state_release(&rs);
+    arena_free(&scratch);
     return ok;
+}
+
+/* Nodes render independently, so they are shared out among threads; each
+ * keeps what it finds in its own arena (handed to the project at the end)
+ * and stops everyone at its first error.  The reported error is the one of
+ * the earliest failing node, whichever thread found it. */
+typedef struct render_pool {
+    loader *L;
+    atomic_size_t next;
+    atomic_bool stop;
+} render_pool;
+
+typedef struct render_worker {
+    render_pool *pool;
+    arena *keep;
+    mlerr err;
+    size_t failed_at; /* node index, or SIZE_MAX */
+} render_worker;
+
+enum {
+    RENDER_BATCH = 32
+};
+
+static void *render_thread(void *arg)
+{
+    render_worker *w = arg;
+    render_pool *pool = w->pool;
+    loader *L = pool->L;
+    for (;;) {
+        size_t start = atomic_fetch_add(&pool->next, RENDER_BATCH);
+        if (start >= L->nodes.n || atomic_load(&pool->stop))
+            break;
+        size_t end = start + RENDER_BATCH < L->nodes.n ? start + RENDER_BATCH : L->nodes.n;
+        for (size_t i = start; i < end; i++) {
+            lnode *ln = L->nodes.items[i];
+            if (renders(&ln->n) && !render_node(L, ln, w->keep, &w->err)) {
+                w->failed_at = i;
+                atomic_store(&pool->stop, true);
+                return NULL;
+            }
+        }
+    }
+    return NULL;
+}
+
+static int render_threads(size_t nodes)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    if (nodes < 4 * RENDER_BATCH || cpus < 2)
+        return 1;
+    return cpus > 8 ? 8 : (int)cpus;
 }
 
 bool parse_render_nodes(loader *L)
 {
-    for (size_t i = 0; i < L->nodes.n; i++) {
-        lnode *ln = L->nodes.items[i];
-        if (renders(&ln->n) && !render_node(L, ln, NULL))
-            return false;
+    looks_like_func(""); /* compile the shared regex before any thread uses it */
+    project *p = L->p;
+    int nthreads = render_threads(L->nodes.n);
+    render_pool pool = {.L = L};
+    atomic_init(&pool.next, 0);
+    atomic_init(&pool.stop, false);
+    render_worker *w = xcalloc((size_t)nthreads, sizeof(render_worker));
+    pthread_t *tids = xcalloc((size_t)nthreads, sizeof(pthread_t));
+    p->side_arenas =
+        xrealloc(p->side_arenas, (p->n_side_arenas + (size_t)nthreads) * sizeof(arena));
+    for (int t = 0; t < nthreads; t++) {
+        w[t].pool = &pool;
+        w[t].keep = t == 0 ? L->a : &p->side_arenas[p->n_side_arenas++];
+        if (t > 0)
+            *w[t].keep = (arena)ARENA_INIT;
+        w[t].failed_at = SIZE_MAX;
     }
-    return true;
+    bool *started = xcalloc((size_t)nthreads, sizeof(bool));
+    for (int t = 1; t < nthreads; t++)
+        started[t] = pthread_create(&tids[t], NULL, render_thread, &w[t]) == 0;
+    render_thread(&w[0]);
+    for (int t = 1; t < nthreads; t++)
+        if (started[t])
+            pthread_join(tids[t], NULL);
+    int worst = -1;
+    for (int t = 0; t < nthreads; t++)
+        if (w[t].failed_at != SIZE_MAX && (worst < 0 || w[t].failed_at < w[worst].failed_at))
+            worst = t;
+    if (worst >= 0)
+        mlerr_set(L->err, w[worst].err.exit_code, "%s", mlerr_message(&w[worst].err));
+    for (int t = 0; t < nthreads; t++)
+        mlerr_clear(&w[t].err);
+    free(started);
+    free(tids);
+    free(w);
+    return worst < 0;
 }
 
 /* --- relation names ----------------------------------------------------------- */
@@ -481,7 +644,7 @@ bool parse_render_finish(loader *L)
         }
     }
     for (uint32_t i = 0; i < p->n_macros; i++)
-        p->macros[i].depends_on_macros = macro_calls(L, p->macros[i].macro_sql, NULL);
+        p->macros[i].depends_on_macros = macro_calls(L, L->a, p->macros[i].macro_sql, NULL);
     return true;
 }
 

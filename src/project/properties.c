@@ -150,8 +150,10 @@ static bool patch_config(loader *L, const char *file, const ynode *entry, jv *ou
             return fail_at(L, file, c, "`config:` must be a mapping%s", "");
         for (size_t i = 0; i < c->n; i++) {
             const ynode *k = YMAP_KEY(c, i), *v = YMAP_VAL(c, i);
-            jv one = jv_dict(a);
-            jv_dict_set(one, yaml_to_jv(a, k), yaml_to_jv(a, v));
+            jv one = jv_dict(a), value = yaml_to_jv(a, v);
+            if (L->render_value && !L->render_value(L, file, v ? v : k, value, &value))
+                return false;
+            jv_dict_set(one, yaml_to_jv(a, k), value);
             if (!config_merge(a, cfg, one, &why))
                 return fail_at(L, file, v ? v : k, "%s", why);
         }
@@ -358,8 +360,8 @@ static bool patch_macros(loader *L, const yml_file *y, const ynode *list)
         const char *name = e->kind == YNODE_MAP ? scalar_str(ymap_get(e, "name")) : NULL;
         if (!name)
             return fail_at(L, y->rel, e, "each macro entry needs a `name:`%s", "");
-        for (size_t m = 0; m < L->n_macros; m++) {
-            pmacro *mac = &L->macros[m];
+        for (uint32_t m = 0; m < L->p->n_macros; m++) {
+            pmacro *mac = &L->p->macros[m];
             if (strcmp(mac->name, name) != 0)
                 continue;
             const char *desc = scalar_str(ymap_get(e, "description"));

@@ -234,6 +234,9 @@ static bool search_path(sel_context *ctx, const char *value, nodeset *out)
     const char **pat = ARENA_NEW_ARRAY(ctx->arena, const char *, pv.n + 1);
     for (size_t k = 0; k < pv.n; k++)
         pat[k] = arena_strndup(ctx->arena, pv.items[k].s, pv.items[k].len);
+    /* A trailing "**" yields directories only (pathlib before Python 3.13,
+     * which dbt runs on), so it never names a file itself. */
+    bool dirs_only = pv.n > 0 && strcmp(pat[pv.n - 1], "**") == 0;
     strbuf tmp = STRBUF_INIT;
     for (uint32_t i = 0; i < p->n_nodes; i++) {
         const pnode *node = &p->nodes[i];
@@ -241,12 +244,13 @@ static bool search_path(sel_context *ctx, const char *value, nodeset *out)
             continue;
         bool hit = pv.n == 0; /* "path:." is the whole project */
         path_segments(&file, node->original_file_path);
-        for (size_t len = 1; !hit && len <= file.n; len++)
+        size_t longest = dirs_only && file.n > 0 ? file.n - 1 : file.n;
+        for (size_t len = 1; !hit && len <= longest; len++)
             hit = glob_segments(pat, pv.n, file.items, len, &tmp);
         /* The properties file that patched the node counts too, but only
          * itself, not its directories. */
         const char *patch = node->patch_path ? strstr(node->patch_path, "://") : NULL;
-        if (!hit && patch) {
+        if (!hit && patch && !dirs_only) {
             path_segments(&file, patch + 3);
             hit = glob_segments(pat, pv.n, file.items, file.n, &tmp);
         }

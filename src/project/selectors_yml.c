@@ -19,6 +19,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 typedef struct yctx {
     arena *a;
@@ -283,6 +284,27 @@ static bool parse_definition(yctx *y, const ynode *def, bool root, sel_spec **ou
     return parse_criteria_map(y, def, out);
 }
 
+/* `default:` is a boolean, or Jinja that renders to one
+ * ("{{ env_var('CI', 'false') }}"), as dbt renders the file first. */
+static bool default_value(yctx *y, const ynode *n, bool *out)
+{
+    *out = false;
+    if (yscalar_is_null(n))
+        return true;
+    if (n->kind == YNODE_SCALAR && yscalar_bool(n, out))
+        return true;
+    const char *text;
+    if (n->kind == YNODE_SCALAR && (strstr(n->str, "{{") || strstr(n->str, "{%"))) {
+        if (!scalar_text(y, n, &text))
+            return false;
+        if (strcasecmp(text, "true") == 0 || strcasecmp(text, "false") == 0) {
+            *out = strcasecmp(text, "true") == 0;
+            return true;
+        }
+    }
+    return fail_at(y, n, "`default:` must be true or false");
+}
+
 bool sel_file_parse(arena *a, const char *path, const char *text, size_t len, sel_indirect indirect,
                     sel_file **out, mlerr *err)
 {
@@ -334,9 +356,8 @@ bool sel_file_parse(arena *a, const char *path, const char *text, size_t len, se
         sel_named *s = &f->items[f->n];
         s->name = name->str;
         s->description = is_str(desc) ? desc->str : NULL;
-        if (dflt && !yscalar_is_null(dflt) &&
-            (dflt->kind != YNODE_SCALAR || !yscalar_bool(dflt, &s->is_default)))
-            return fail_at(&y, dflt, "`default:` must be true or false");
+        if (dflt && !default_value(&y, dflt, &s->is_default))
+            return false;
         if (s->is_default) {
             for (size_t j = 0; j < f->n; j++) {
                 if (f->items[j].is_default)

@@ -1,27 +1,20 @@
 #!/usr/bin/python3
-"""compare.py: the Jinja differential suite.
-
-Renders every case in tests/jinja/cases/ with python3-jinja2 (the oracle) and
-with `$MALLARD jinja render`, and compares the bytes.  Conventions (see
-README.md): NAME.j2 is a case, NAME.json its optional context, `_*.j2` are
-helper templates for include/import, `strict_*` cases render with
-StrictUndefined / --strict, and `error_*` / `strict_error_*` cases must fail
-in Jinja2 (checked by --oracle-only).
-
-A case fails on any byte difference, or when exactly one side errors; when
-both sides error it passes.  --oracle-only checks the corpus against python
-alone: error_* cases must fail and every other case must render.
+"""compare.py: renders every case in cases/ with python3-jinja2 (the oracle)
+and with `$MALLARD jinja render`, and compares the bytes.  A case fails on any
+difference, or when exactly one side errors.  Naming rules: README.md.
 """
 import argparse
 import concurrent.futures
 import difflib
 import json
 import os
+import re
 import subprocess
 import sys
 
 import jinja2
 
+ERROR_FORMAT = re.compile(r"^[\w./-]+:\d+:\d+: ", re.M)
 CASES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cases")
 
 
@@ -42,8 +35,8 @@ def is_strict(name):
     return name.startswith("strict_")
 
 
-def expects_error(name):
-    return name.startswith("error_") or name.startswith("strict_error_")
+def expects_error(name):  # checked by --oracle-only
+    return name.startswith(("error_", "strict_error_"))
 
 
 def make_env(strict):
@@ -65,19 +58,22 @@ def render_python(envs, name):
 
 
 def render_mallard(mallard, name):
+    """Returns (output bytes, None), or (None, error message); a crash, a
+    hang, or an error that is not exit 1 with `name:line:col: message` is
+    returned as (None, "BROKEN ...") and fails even where jinja2 errors."""
     cmd = [mallard, "jinja", "render", os.path.join(CASES, name + ".j2")]
     ctx_path = context_of(name)[0]
-    if ctx_path:
-        cmd += ["--context", ctx_path]
-    if is_strict(name):
-        cmd.append("--strict")
+    cmd += (["--context", ctx_path] if ctx_path else []) + (["--strict"] if is_strict(name) else [])
     try:
         p = subprocess.run(cmd, capture_output=True, timeout=20)
     except subprocess.TimeoutExpired:
-        return None, "timed out after 20s"
-    if p.returncode != 0:
-        return None, "exit %d: %s" % (p.returncode, p.stderr.decode("utf-8", "replace").strip())
-    return p.stdout, None
+        return None, "BROKEN: timed out after 20s"
+    if p.returncode == 0:
+        return p.stdout, None
+    msg = p.stderr.decode("utf-8", "replace").strip()
+    if p.returncode != 1 or not ERROR_FORMAT.search(msg):
+        return None, "BROKEN: exit %d, not 1 with name:line:col: %s" % (p.returncode, msg[-600:])
+    return None, msg
 
 
 def short_diff(want, got):
@@ -85,7 +81,8 @@ def short_diff(want, got):
                                  got.decode("utf-8", "replace").splitlines(True),
                                  "jinja2", "mallard", n=0)
     # repr() each line so that whitespace differences are visible
-    return "\n    ".join(l[0] + repr(l[1:]) for l in list(lines)[2:14])
+    diff = [l[0] + repr(l[1:]) for l in list(lines)[2:] if not l.startswith("@@")][:8]
+    return "\n    ".join(diff) if diff else "jinja2 %r\n    mallard %r" % (want[:200], got[:200])
 
 
 def main():
@@ -101,32 +98,26 @@ def main():
     names = case_names(args.pattern)
     envs = {False: make_env(False), True: make_env(True)}
     expected = {n: render_python(envs, n) for n in names}
-    if args.oracle_only:
-        actual = {n: (None, "expected an error") if expects_error(n) else (b"", None)
-                  for n in names}
-    else:
+    if not args.oracle_only:
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
             actual = dict(zip(names, pool.map(lambda n: render_mallard(args.mallard, n), names)))
-
-    passed = failed = 0
+    failed = 0
     for n in names:
-        (want, want_err), (got, got_err) = expected[n], actual[n]
+        want, want_err = expected[n]
         if args.oracle_only:
             ok = (want_err is not None) == expects_error(n)
-            why = "jinja2 said: %s" % (want_err or "(rendered fine, but error_ cases must fail)")
-        elif want_err is not None or got_err is not None:
-            ok = want_err is not None and got_err is not None
-            why = "jinja2: %s\n    mallard: %s" % (want_err or "rendered", got_err or "rendered")
+            why = "jinja2: %s" % (want_err or "rendered, but error_ cases must fail")
         else:
-            ok = want == got
-            why = "" if ok else short_diff(want, got)
-        if ok:
-            passed += 1
-            if args.verbose:
-                print("ok   %s%s" % (n, "\n    " + why if want_err else ""))
-        else:
-            failed += 1
-            print("FAIL %s\n    %s" % (n, why))
+            got, got_err = actual[n]
+            if want_err is None and got_err is None:
+                ok, why = want == got, want != got and short_diff(want, got)
+            else:
+                ok = want_err is not None and got_err is not None and not got_err.startswith("BROKEN")
+                why = "jinja2: %s\n    mallard: %s" % (want_err or "rendered", got_err or "rendered")
+        failed += not ok
+        if not ok or args.verbose:
+            print("%s %s%s" % ("ok  " if ok else "FAIL", n, "\n    " + why if why else ""))
+    passed = len(names) - failed
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed or not names else 0
 

@@ -303,6 +303,9 @@ TEST(methods)
     CHECK_STR(sel("path:./models/staging/stg_orders.sql"), "stg_orders " REL);
     CHECK_STR(sel("path:models/*/stg_*.sql"), "stg_customers stg_orders " REL);
     CHECK_STR(sel("path:models/**/orders.sql"), "orders assert_positive");
+    /* A trailing ** names directories only, as pathlib's glob does. */
+    CHECK_STR(sel("path:models/staging/**"), "stg_customers stg_orders " SRC " " REL " " SNN);
+    CHECK_STR(sel("path:models/*/stg_orders.sql/**"), "");
     CHECK_STR(sel("path:models/stag"), "");
     CHECK_STR(sel("path:/work/shop/seeds"), "raw_orders");
     CHECK_STR(sel("path:tests"), "assert_positive");
@@ -554,6 +557,8 @@ TEST(selectors_yml_errors)
                                "      childrens_parents: true\n"),
                    "cannot be combined");
     CHECK_STR(parse_error(""), "OK");
+    CHECK_CONTAINS(parse_error("selectors:\n  - name: a\n    definition: x\n    default: maybe\n"),
+                   "/p/selectors.yml:4:14: `default:` must be true or false");
     CHECK_CONTAINS(parse_error("selectors:\n  - name: a\n    definition: \"{{ nonsense() }}\"\n"),
                    "/p/selectors.yml:3:");
 }
@@ -567,7 +572,8 @@ TEST(selectors_yml_renders_env_var)
                                "  - name: from_env_value\n"
                                "    definition:\n"
                                "      method: tag\n"
-                               "      value: \"{{ env_var('P2_NO_SUCH_VAR', 'staging') }}\"\n";
+                               "      value: \"{{ env_var('P2_NO_SUCH_VAR', 'staging') }}\"\n"
+                               "    default: \"{{ env_var('P2_TEST_DEFAULT', 'True') }}\"\n";
     arena a = ARENA_INIT;
     mlerr err = MLERR_INIT;
     sel_file *f = NULL;
@@ -578,6 +584,7 @@ TEST(selectors_yml_renders_env_var)
         CHECK_STR(run(NULL, NULL, "from_env", SEL_INDIRECT_EMPTY, f), "customers stg_orders");
         CHECK_STR(run(NULL, NULL, "from_env_value", SEL_INDIRECT_EMPTY, f),
                   "stg_customers stg_orders");
+        CHECK(sel_file_default(f) && !strcmp(sel_file_default(f)->name, "from_env_value"));
     }
     mlerr_clear(&err);
     arena_free(&a);
