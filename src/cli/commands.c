@@ -10,16 +10,14 @@ extern const cli_command cmd_compile;
 extern const cli_command cmd_jinja;
 extern const cli_command cmd_list;
 extern const cli_command cmd_ls;
+extern const cli_command cmd_build;
+extern const cli_command cmd_run;
+extern const cli_command cmd_seed;
+extern const cli_command cmd_test;
 
 const cli_command *const cli_commands[] = {
-    &cmd_debug,
-    &cmd_help,
-    &cmd_parse,
-    &cmd_compile,
-    &cmd_jinja,
-    &cmd_list,
-    &cmd_ls,
-    NULL,
+    &cmd_debug, &cmd_help,  &cmd_parse, &cmd_compile, &cmd_jinja, &cmd_list,
+    &cmd_ls,    &cmd_build, &cmd_run,   &cmd_seed,    &cmd_test,  NULL,
 };
 
 const cli_command *cli_find_command(const char *name)
