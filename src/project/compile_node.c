@@ -73,8 +73,8 @@ static const rendered *find_done(const node_compiler *C, uint32_t idx)
 
 /* dbt's _recursively_prepend_ctes: an ephemeral's own ephemerals come
  * before it, each CTE once. */
-static bool gather(node_compiler *C, const rendered *r, strbuf *ctes_sb, const char ***ctes,
-                   size_t *n, size_t *cap, uint32_t **seen, size_t *n_seen)
+static bool gather(node_compiler *C, const rendered *r, const char ***ctes, size_t *n, size_t *cap,
+                   uint32_t **seen, size_t *n_seen)
 {
     for (size_t i = 0; i < r->n_ephemerals; i++) {
         uint32_t e = r->ephemerals[i];
@@ -112,7 +112,7 @@ static bool gather(node_compiler *C, const rendered *r, strbuf *ctes_sb, const c
             C->busy = xrealloc(C->busy, C->cap_busy * sizeof(uint32_t));
         }
         C->busy[C->n_busy++] = e;
-        bool ok = gather(C, &copy, ctes_sb, ctes, n, cap, seen, n_seen);
+        bool ok = gather(C, &copy, ctes, n, cap, seen, n_seen);
         C->n_busy--;
         if (!ok)
             return false;
@@ -125,7 +125,6 @@ static bool gather(node_compiler *C, const rendered *r, strbuf *ctes_sb, const c
         (*ctes)[(*n)++] =
             arena_printf(C->a, " __dbt__cte__%s as (\n%s\n)", C->p->nodes[e].alias, copy.sql);
     }
-    (void)ctes_sb;
     return true;
 }
 
@@ -148,7 +147,7 @@ bool project_compile_node(const project *p, uint32_t idx, const compile_probe *p
     C.busy = xmalloc(sizeof(uint32_t));
     C.cap_busy = 1;
     C.busy[C.n_busy++] = idx;
-    bool ok = gather(&C, &top, NULL, &ctes, &k, &cap, &seen, &n_seen);
+    bool ok = gather(&C, &top, &ctes, &k, &cap, &seen, &n_seen);
     if (ok) {
         strbuf sb = STRBUF_INIT;
         compile_inject_ctes(body, ctes, k, &sb);

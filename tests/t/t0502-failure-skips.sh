@@ -15,7 +15,7 @@ check "exit code 1" rc_is 1
 check "fragile errors" out_has "ERROR creating sql view model main.fragile"
 check "child skipped" out_has "SKIP relation main.fragile_child"
 check "error listed" out_has "Database Error in model fragile (models/fragile.sql)"
-check "summary" out_has "Done. PASS=10 WARN=0 ERROR=1 SKIP=1 TOTAL=12"
+check "summary" out_has "Done. PASS=11 WARN=0 ERROR=1 SKIP=1 TOTAL=13"
 check "independent branch ran" test "$(q 'select max(batch) from harvest_log')" = "2;"
 check "skipped child kept its table" test "$(q 'select n_pears from fragile_child')" = "2;"
 check "run_results has the skip" grep -q '"status": *"skipped"' target/run_results.json
