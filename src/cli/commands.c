@@ -3,26 +3,42 @@
 
 #include <string.h>
 
+extern const cli_command cmd_build;
+extern const cli_command cmd_compile;
 extern const cli_command cmd_dags;
 extern const cli_command cmd_debug;
 extern const cli_command cmd_help;
 extern const cli_command cmd_jinja;
+extern const cli_command cmd_list;
 extern const cli_command cmd_logs;
+extern const cli_command cmd_ls;
+extern const cli_command cmd_parse;
+extern const cli_command cmd_run;
 extern const cli_command cmd_runs;
+extern const cli_command cmd_seed;
 extern const cli_command cmd_serve;
 extern const cli_command cmd_tasks;
+extern const cli_command cmd_test;
 
 /* One line per command, so branches that add commands merge cleanly. */
 /* clang-format off */
 const cli_command *const cli_commands[] = {
+    &cmd_build,
+    &cmd_compile,
     &cmd_dags,
     &cmd_debug,
     &cmd_help,
     &cmd_jinja,
+    &cmd_list,
     &cmd_logs,
+    &cmd_ls,
+    &cmd_parse,
+    &cmd_run,
     &cmd_runs,
+    &cmd_seed,
     &cmd_serve,
     &cmd_tasks,
+    &cmd_test,
     NULL,
 };
 /* clang-format on */
