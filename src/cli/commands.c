@@ -9,6 +9,11 @@ extern const cli_command cmd_help;
 extern const cli_command cmd_logs;
 extern const cli_command cmd_runs;
 extern const cli_command cmd_tasks;
+extern const cli_command cmd_parse;
+extern const cli_command cmd_compile;
+extern const cli_command cmd_jinja;
+extern const cli_command cmd_list;
+extern const cli_command cmd_ls;
 
 /* One line per command, so branches that add commands merge cleanly. */
 /* clang-format off */
@@ -19,6 +24,11 @@ const cli_command *const cli_commands[] = {
     &cmd_logs,
     &cmd_runs,
     &cmd_tasks,
+    &cmd_parse,
+    &cmd_compile,
+    &cmd_jinja,
+    &cmd_list,
+    &cmd_ls,
     NULL,
 };
 /* clang-format on */

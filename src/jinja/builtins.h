@@ -22,6 +22,18 @@ jv jinja_method_get(arena *a, jv self, const char *name);
  * `{% set ns.attr = v %}` stores into that dict. */
 extern const jv_class jinja_namespace_class;
 
+/* Additions (J2), provided by format.c: Python's printf-style `fmt % values`
+ * (values a tuple, a dict for %(name)s, or a single value) for the format
+ * filter and the evaluator's % operator on a string, and str.format(). */
+jinja_status jinja_format_percent(jinja_call *call, jv fmt, jv values, jv *result);
+jinja_status jinja_format_str(jinja_call *call, jv fmt, const jv *args, size_t nargs,
+                              const jv_kwarg *kwargs, size_t nkwargs, jv *result);
+/* Flag (J2) on a (grouper, list) tuple made by the groupby filter: it also
+ * answers .grouper and .list through jinja_method_get. */
+enum {
+    JV_FLAG_GROUP = 1 << 2,
+};
+
 /* --- provided by the evaluator -------------------------------------------- */
 /* Applies the filter or test called name, as `x|name(args)` or `x is name`
  * would, with args[0] the value (map('upper'), select('odd'), ...). */
@@ -36,5 +48,8 @@ jv jinja_call_getattr(jinja_call *call, jv obj, const char *attr);
 jv jinja_call_getitem(jinja_call *call, jv obj, jv key);
 /* The undefined mode of the render, for filters like default(). */
 jinja_undefined_mode jinja_call_undefined_mode(jinja_call *call);
+/* Addition (J1): appends what Jinja2 prints for a callable -- "<Macro 'name'>"
+ * for a macro, "<function name>" for a native -- for jv_to_str/jv_to_repr. */
+void jinja_callable_to_str(jv callable, strbuf *out);
 
 #endif

@@ -71,6 +71,11 @@ void jinja_env_add_global(jinja_env *env, const char *name, jv value);
 void jinja_env_add_function(jinja_env *env, const char *name, jinja_native_fn fn, void *userdata);
 void jinja_env_add_filter(jinja_env *env, const char *name, jinja_native_fn fn, void *userdata);
 void jinja_env_add_test(jinja_env *env, const char *name, jinja_native_fn fn, void *userdata);
+/* Addition (J1): bounds on the work of one render -- loop iterations plus
+ * calls, and bytes allocated or output -- so a runaway template fails with
+ * an error instead of hanging or exhausting memory; 0 means no bound (the
+ * default).  The fuzzer sets them; hosts running untrusted templates may. */
+void jinja_env_set_limits(jinja_env *env, long max_steps, size_t max_bytes);
 /* A native function as a value, e.g. to put inside a dict or object. */
 jv jinja_native(arena *a, const char *name, jinja_native_fn fn, void *userdata);
 

@@ -42,13 +42,18 @@ typedef enum jv_kind {
 enum {
     JV_FLAG_TUPLE = 1 << 0,  /* a list that prints and compares as a tuple */
     JV_FLAG_FROZEN = 1 << 1, /* shared across renders: mutation is an error */
+    /* (J2) 1 << 2 is JV_FLAG_GROUP in builtins.h.  A list made by
+     * dict.keys()/values()/items() prints as dict_keys([...]) etc. */
+    JV_FLAG_KEYS_VIEW = 1 << 3,
+    JV_FLAG_VALUES_VIEW = 1 << 4,
+    JV_FLAG_ITEMS_VIEW = 1 << 5,
 };
 
+/* struct jv_list, jv_dict and jv_object have no typedef: the names are
+ * taken by the constructor functions jv_list(), jv_dict() and jv_object()
+ * (C has one namespace for both). */
 typedef struct jv_str jv_str;
-typedef struct jv_list jv_list;
-typedef struct jv_dict jv_dict;
 typedef struct jv_callable jv_callable;
-typedef struct jv_object jv_object;
 
 typedef struct jv {
     uint8_t kind;
@@ -58,10 +63,10 @@ typedef struct jv {
         int64_t i;
         double f;
         jv_str *s;
-        jv_list *l;
-        jv_dict *d;
+        struct jv_list *l;
+        struct jv_dict *d;
         jv_callable *c;
-        jv_object *o;
+        struct jv_object *o;
         const char *undef_name; /* JV_UNDEFINED: the name that was missing, or NULL */
     } u;
 } jv;
@@ -145,5 +150,38 @@ jv jv_copy(arena *a, jv v);
 /* Marks v and everything it holds read-only. */
 void jv_freeze(jv v);
 const char *jv_kind_name(jv v); /* Python's type name: 'str', 'list', 'dict', ... */
+
+/* --- additions (J2): what list methods, filters and hosts also need ------- */
+/* True when v (or the container it points to) was frozen. */
+bool jv_is_frozen(jv v);
+/* Mutations in place; false if frozen or out of range.  insert clamps i to
+ * the length, as Python's list.insert does. */
+bool jv_list_insert(jv list, size_t i, jv item);
+bool jv_list_set(jv list, size_t i, jv item);
+bool jv_list_remove(jv list, size_t i);
+/* The items array (jv_list_len of them), for sorting and fast iteration;
+ * NULL for a non-list.  Writing through it bypasses the frozen check. */
+jv *jv_list_items(jv list);
+/* range(): a read-only list of the ints that prints as Python's range
+ * object does ("range(0, 3)"); step must not be 0, and the caller limits
+ * the length. */
+jv jv_range(arena *a, int64_t start, int64_t stop, int64_t step);
+bool jv_is_range(jv v);
+/* json.dumps options: Jinja's tojson is {indent -1, sort_keys, html_safe,
+ * ensure_ascii} (what jv_to_json does); dbt's tojson is json.dumps with no
+ * sorting and no HTML escaping. */
+typedef struct jv_json_opts {
+    int indent; /* -1: one line with ", " and ": "; >= 0: newline + spaces */
+    bool sort_keys;
+    bool html_safe; /* < > & ' as \u003c ... */
+    bool ensure_ascii;
+} jv_json_opts;
+void jv_to_json_opts(jv v, const jv_json_opts *opts, strbuf *out);
+/* Python's repr() of a float ('1.0', '1e+20', 'inf') and of a string. */
+void jv_format_float(double f, strbuf *out);
+void jv_repr_string(const char *s, size_t len, strbuf *out);
+/* One UTF-8 code point at s: returns it and sets *adv to its length, or
+ * returns -1 with *adv = 1 for an invalid byte. */
+long jv_utf8_decode(const char *s, size_t n, size_t *adv);
 
 #endif

@@ -1,0 +1,399 @@
+/* session: a work plan executed on a worker pool against one database
+ * (see session.h). */
+#include "exec/session.h"
+
+#include "exec/console.h"
+#include "exec/datatest.h"
+#include "exec/materialize_internal.h"
+#include "exec/run_results.h"
+#include "exec/runner.h"
+#include "exec/seed.h"
+#include "util/log.h"
+#include "util/xalloc.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct exec_session {
+    const project *p;
+    const work_plan *w;
+    db *d;
+    exec_options o;
+    int threads;
+    runner *r;
+    arena *worker_arenas; /* one per worker, used only by that worker */
+    exec_result *results; /* per item; an item's entry is written by the one
+                           * thread that runs or skips it */
+
+    /* `lock` guards everything below. */
+    pthread_mutex_t lock;
+    db_conn **conns; /* per worker, set and cleared by that worker */
+    int started;     /* "N of M": numbered as nodes start or are skipped */
+    uint32_t *order; /* items in completion order */
+    uint32_t n_order;
+    bool cancelled;
+};
+
+exec_session *exec_session_new(const project *p, const work_plan *w, db *d, const exec_options *o)
+{
+    exec_session *s = xcalloc(1, sizeof(*s));
+    s->p = p;
+    s->w = w;
+    s->d = d;
+    s->o = *o;
+    s->o.mat.full_refresh = o->full_refresh;
+    s->threads = o->threads > 0 ? o->threads : 1;
+    s->worker_arenas = xcalloc((size_t)s->threads, sizeof(arena));
+    s->results = xcalloc(w->n ? w->n : 1, sizeof(exec_result));
+    s->conns = xcalloc((size_t)s->threads, sizeof(db_conn *));
+    s->order = xmalloc(sizeof(uint32_t) * (w->n ? w->n : 1));
+    pthread_mutex_init(&s->lock, NULL);
+    mlerr err = MLERR_INIT;
+    if (!runner_new(&w->graph, &s->r, &err)) {
+        /* A work plan comes from an acyclic project graph; a cycle here
+         * is a bug upstream, said plainly. */
+        log_error("internal error: %s", mlerr_message(&err));
+        mlerr_clear(&err);
+    }
+    for (uint32_t i = 0; i < w->n; i++) {
+        exec_result *r = &s->results[i];
+        r->node = &p->nodes[w->node_of[i]];
+        r->status = EXEC_SKIPPED;
+        r->thread = -1;
+        r->rows_affected = -1;
+        r->failures = -1;
+    }
+    return s;
+}
+
+void exec_session_free(exec_session *s)
+{
+    if (!s)
+        return;
+    runner_free(s->r);
+    for (int i = 0; i < s->threads; i++)
+        arena_free(&s->worker_arenas[i]);
+    free(s->worker_arenas);
+    free(s->results);
+    free(s->conns);
+    free(s->order);
+    pthread_mutex_destroy(&s->lock);
+    free(s);
+}
+
+void exec_session_cancel(exec_session *s)
+{
+    pthread_mutex_lock(&s->lock);
+    s->cancelled = true;
+    pthread_mutex_unlock(&s->lock);
+    if (s->r)
+        runner_cancel(s->r);
+}
+
+/* --- worker callbacks ---------------------------------------------------------- */
+
+static bool on_worker_start(void *ctx, int worker, mlerr *err)
+{
+    exec_session *s = ctx;
+    db_conn *c = NULL;
+    if (!db_connect(s->d, &c, err))
+        return false;
+    pthread_mutex_lock(&s->lock);
+    s->conns[worker] = c;
+    pthread_mutex_unlock(&s->lock);
+    return true;
+}
+
+static void on_worker_stop(void *ctx, int worker)
+{
+    exec_session *s = ctx;
+    pthread_mutex_lock(&s->lock);
+    db_conn *c = s->conns[worker];
+    s->conns[worker] = NULL;
+    pthread_mutex_unlock(&s->lock);
+    db_disconnect(c);
+}
+
+/* Called with the runner's lock held while the item runs on `worker`, so
+ * its connection is alive. */
+static void on_interrupt(void *ctx, uint32_t item, int worker)
+{
+    exec_session *s = ctx;
+    pthread_mutex_lock(&s->lock);
+    db_conn *c = s->conns[worker];
+    pthread_mutex_unlock(&s->lock);
+    if (c)
+        db_interrupt(c);
+}
+
+static int next_index(exec_session *s)
+{
+    pthread_mutex_lock(&s->lock);
+    int i = ++s->started;
+    pthread_mutex_unlock(&s->lock);
+    return i;
+}
+
+static void finished(exec_session *s, uint32_t item)
+{
+    pthread_mutex_lock(&s->lock);
+    s->order[s->n_order++] = item;
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void on_skipped(void *ctx, uint32_t item, const runner_result *rr)
+{
+    exec_session *s = ctx;
+    exec_result *r = &s->results[item];
+    r->status = EXEC_SKIPPED;
+    r->fail_fast_skip = rr->skip_reason == RUNNER_SKIP_FAIL_FAST;
+    r->relation_name = r->node->relation_name;
+    finished(s, item);
+    /* dbt prints a SKIP line for nodes below a failure, not for the ones a
+     * cancel or --fail-fast left behind. */
+    if (rr->skip_reason == RUNNER_SKIP_UPSTREAM && !s->o.quiet) {
+        arena a = ARENA_INIT;
+        log_info("%s",
+                 console_result_line(&a, r, next_index(s), (int)s->w->n, log_color_enabled()));
+        arena_free(&a);
+    }
+}
+
+static void set_error(exec_result *r, arena *a, const mlerr *err)
+{
+    r->status = EXEC_ERROR;
+    r->message = arena_strdup(a, err->set ? mlerr_message(err) : "failed");
+}
+
+static runner_outcome run_item(void *ctx, uint32_t item, int worker)
+{
+    exec_session *s = ctx;
+    exec_result *r = &s->results[item];
+    const pnode *n = r->node;
+    arena *a = &s->worker_arenas[worker];
+    pthread_mutex_lock(&s->lock);
+    db_conn *c = s->conns[worker];
+    pthread_mutex_unlock(&s->lock);
+    r->thread = worker;
+    r->relation_name = n->type == NODE_TEST ? NULL : n->relation_name;
+    int index = next_index(s);
+    bool color = log_color_enabled();
+    if (!s->o.quiet)
+        log_info("%s", console_start_line(a, n, index, (int)s->w->n, color));
+
+    mlerr err = MLERR_INIT;
+    const char *sql = n->compiled_code;
+    mat_hooks hooks = {0};
+    clock_gettime(CLOCK_REALTIME, &r->compile.started_at);
+    bool ok = true;
+    if (n->type == NODE_MODEL || n->type == NODE_TEST) {
+        if (s->o.compile)
+            ok = s->o.compile(s->o.compile_ctx, n, c, a, &sql, &hooks, &err);
+        else
+            ok = mat_hooks_from_config(n, a, &hooks, &err);
+        if (ok && !sql) {
+            mlerr_at(&err, EXIT_HANDLED, n->original_file_path, 0, 0, "%s %s was not compiled",
+                     node_type_name(n->type), n->name);
+            ok = false;
+        }
+    } else if (n->type == NODE_SEED) {
+        ok = s->o.compile ? s->o.compile(s->o.compile_ctx, n, c, a, &sql, &hooks, &err)
+                          : mat_hooks_from_config(n, a, &hooks, &err);
+    }
+    clock_gettime(CLOCK_REALTIME, &r->compile.completed_at);
+    r->compiled_code = sql;
+
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    clock_gettime(CLOCK_REALTIME, &r->execute.started_at);
+    if (!ok) {
+        set_error(r, a, &err);
+    } else if (n->type == NODE_MODEL) {
+        mat_model m;
+        mat_result mr;
+        if (!mat_model_from_node(n, sql, a, &m, &err)) {
+            set_error(r, a, &err);
+        } else {
+            m.hooks = hooks;
+            if (mat_execute(c, &m, &s->o.mat, &mr, &err)) {
+                r->status = EXEC_SUCCESS;
+                r->message = mr.message;
+                r->adapter_message = mr.message;
+                r->rows_affected = mr.rows_affected;
+            } else {
+                set_error(r, a, &err);
+            }
+        }
+    } else if (n->type == NODE_SEED) {
+        seed_spec spec;
+        seed_result sr;
+        if (!seed_spec_from_node(n, a, &spec, &err)) {
+            set_error(r, a, &err);
+        } else {
+            spec.hooks = hooks;
+            if (seed_load(c, &spec, s->o.full_refresh, &s->o.mat, a, &sr, &err)) {
+                r->status = EXEC_SUCCESS;
+                r->message = sr.message;
+                r->adapter_message = sr.message;
+                r->rows_affected = sr.rows;
+            } else {
+                set_error(r, a, &err);
+            }
+        }
+    } else if (n->type == NODE_TEST) {
+        test_config tc;
+        test_outcome to;
+        if (!test_config_from_node(n, s->o.store_failures, &tc, &err) ||
+            !test_execute(c, n->name, sql, &tc, &s->o.mat, a, &to, &err)) {
+            set_error(r, a, &err);
+        } else {
+            static const exec_status map[] = {EXEC_PASS, EXEC_WARN, EXEC_FAIL, EXEC_ERROR};
+            r->status = map[to.status];
+            r->message = to.message;
+            r->failures = to.status == TEST_ERROR ? -1 : to.failures;
+            if (to.stored_in && (to.status == TEST_FAIL || to.status == TEST_WARN) && !s->o.quiet)
+                log_info("  See test failures: select * from %s", to.stored_in);
+        }
+    } else {
+        mlerr_at(&err, EXIT_HANDLED, n->original_file_path, 0, 0, "not supported yet: %ss (%s)",
+                 node_type_name(n->type), n->name);
+        set_error(r, a, &err);
+    }
+    clock_gettime(CLOCK_REALTIME, &r->execute.completed_at);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    r->execution_time = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    mlerr_clear(&err);
+    if (!s->o.quiet)
+        log_info("%s", console_result_line(a, r, index, (int)s->w->n, color));
+    finished(s, item);
+    return r->status == EXEC_ERROR || r->status == EXEC_FAIL ? RUNNER_FAILED : RUNNER_OK;
+}
+
+/* --- the run ------------------------------------------------------------------- */
+
+static bool run_hooks(exec_session *s, const sql_list *hooks, const char *what, mlerr *err)
+{
+    if (hooks->n == 0)
+        return true;
+    db_conn *c = NULL;
+    if (!db_connect(s->d, &c, err))
+        return false;
+    bool ok = true;
+    for (size_t i = 0; i < hooks->n && ok; i++) {
+        db_error e = {0};
+        if (!db_exec(c, hooks->items[i], NULL, &e)) {
+            mlerr_set(err, EXIT_HANDLED, "%s statement %zu failed: %s", what, i + 1, e.message);
+            ok = false;
+        }
+        db_error_release(&e);
+    }
+    db_disconnect(c);
+    return ok;
+}
+
+/* dbt creates every schema the run writes to before the first node, on
+ * one connection: done in parallel, "create schema if not exists" from
+ * several workers collides in DuckDB's catalog (and is retried). */
+static bool create_schemas(exec_session *s, mlerr *err)
+{
+    arena a = ARENA_INIT;
+    sql_list stmts = {0};
+    for (uint32_t i = 0; i < s->w->n; i++) {
+        const pnode *n = s->results[i].node;
+        if (n->type != NODE_MODEL && n->type != NODE_SEED && n->type != NODE_SNAPSHOT)
+            continue;
+        relation r = {.database = n->database, .schema = n->schema, .identifier = n->alias};
+        const char *sql = mat_sql_create_schema(&a, &r);
+        bool seen = !sql;
+        for (size_t k = 0; k < stmts.n && !seen; k++)
+            seen = strcmp(stmts.items[k], sql) == 0;
+        if (!seen)
+            sql_list_add(&a, &stmts, sql);
+    }
+    bool ok = run_hooks(s, &stmts, "create schema", err);
+    arena_free(&a);
+    /* Workers skip their own "create schema if not exists" from now on. */
+    s->o.mat.schemas_exist = ok;
+    return ok;
+}
+
+static exec_result *copy_results(exec_session *s, arena *a, int *n_out)
+{
+    uint32_t n = s->w->n;
+    exec_result *out = ARENA_NEW_ARRAY(a, exec_result, n ? n : 1);
+    bool *listed = xcalloc(n ? n : 1, sizeof(bool));
+    int k = 0;
+    for (uint32_t i = 0; i < s->n_order; i++) {
+        out[k++] = s->results[s->order[i]];
+        listed[s->order[i]] = true;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (!listed[i])
+            out[k++] = s->results[i];
+    }
+    free(listed);
+    for (int i = 0; i < k; i++) {
+        exec_result *r = &out[i];
+        r->message = r->message ? arena_strdup(a, r->message) : NULL;
+        r->adapter_message = r->adapter_message ? arena_strdup(a, r->adapter_message) : NULL;
+        r->compiled_code = r->compiled_code ? arena_strdup(a, r->compiled_code) : NULL;
+    }
+    *n_out = k;
+    return out;
+}
+
+bool exec_session_run(exec_session *s, arena *a, exec_report *out, mlerr *err)
+{
+    memset(out, 0, sizeof(*out));
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    bool ok = s->r != NULL;
+    if (!ok)
+        mlerr_set(err, EXIT_SETUP, "internal error: the work plan is not a DAG");
+    if (ok)
+        ok = create_schemas(s, err) && run_hooks(s, &s->o.on_run_start, "on-run-start", err);
+    if (ok) {
+        runner_opts ro = {.threads = s->threads, .fail_fast = s->o.fail_fast};
+        runner_callbacks cb = {.ctx = s,
+                               .worker_start = on_worker_start,
+                               .worker_stop = on_worker_stop,
+                               .run = run_item,
+                               .interrupt = on_interrupt,
+                               .skipped = on_skipped};
+        ok = runner_run(s->r, &ro, &cb, err);
+    }
+    pthread_mutex_lock(&s->lock);
+    bool interrupted = s->cancelled;
+    pthread_mutex_unlock(&s->lock);
+    if (ok && !interrupted)
+        ok = run_hooks(s, &s->o.on_run_end, "on-run-end", err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+
+    out->results = copy_results(s, a, &out->n);
+    out->elapsed = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    out->interrupted = interrupted;
+    out->exit_code = 0;
+    for (int i = 0; i < out->n; i++) {
+        if (out->results[i].status == EXEC_ERROR || out->results[i].status == EXEC_FAIL)
+            out->exit_code = 1;
+    }
+    if (interrupted || !ok)
+        out->exit_code = 2;
+    if (!s->o.quiet)
+        console_print_run_end(out->results, out->n, out->elapsed, interrupted);
+    if (s->o.write_run_results) {
+        mlerr werr = MLERR_INIT;
+        if (!run_results_write(s->p, out->results, out->n, out->elapsed, s->o.which, s->threads,
+                               &werr)) {
+            log_error("%s", mlerr_message(&werr));
+            if (ok) {
+                mlerr_set(err, EXIT_SETUP, "%s", mlerr_message(&werr));
+                ok = false;
+                out->exit_code = 2;
+            }
+        }
+        mlerr_clear(&werr);
+    }
+    return ok;
+}

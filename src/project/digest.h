@@ -1,0 +1,13 @@
+/* digest: MD5 and SHA-256 as lowercase hex, for the names and checksums dbt
+ * derives from them (generic-test names and ids, file checksums). */
+#ifndef MALLARD_PROJECT_DIGEST_H
+#define MALLARD_PROJECT_DIGEST_H
+
+#include <stddef.h>
+
+/* out receives 32 hex digits and a NUL. */
+void digest_md5_hex(const void *data, size_t len, char out[33]);
+/* out receives 64 hex digits and a NUL. */
+void digest_sha256_hex(const void *data, size_t len, char out[65]);
+
+#endif
