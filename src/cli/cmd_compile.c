@@ -35,8 +35,6 @@ static int run_compile(cli_globals *g, int argc, const char **argv)
     project *p = NULL;
     int rc = EXIT_OK;
     nodeset selected;
-    bool any_selector =
-        opt.sel.select.n || opt.sel.models.n || opt.sel.exclude.n || opt.sel.selector;
     if (!cli_load_project(g, &a, opt.vars, &cp, &p, &err))
         goto fail;
     cli_log_found(p);
@@ -46,17 +44,19 @@ static int run_compile(cli_globals *g, int argc, const char **argv)
              cp.target.target_name ? cp.target.target_name : "dev");
     if (!project_compile(p, &selected, true, &err) || !manifest_write(p, &err))
         goto fail;
-    /* dbt prints the SQL when one node was asked for */
-    if (any_selector && nodeset_count(&selected) == 1) {
-        for (uint32_t i = 0; i < p->n_nodes; i++) {
-            const pnode *n = &p->nodes[i];
-            if (nodeset_has(&selected, i) && n->compiled_code) {
-                log_info("Compiled node '%s' is:", n->name);
-                fputs(n->compiled_code, stdout);
-                fputc('\n', stdout);
-                fflush(stdout);
-            }
-        }
+    /* dbt prints the SQL of each compiled node whose name appears in the
+     * first --select argument (CompileTask.task_end_messages) */
+    const char *first = opt.sel.select.n   ? opt.sel.select.items[0]
+                        : opt.sel.models.n ? opt.sel.models.items[0]
+                                           : NULL;
+    for (uint32_t i = 0; first && i < p->n_nodes; i++) {
+        const pnode *n = &p->nodes[i];
+        if (!nodeset_has(&selected, i) || !n->compiled_code || !strstr(first, n->name))
+            continue;
+        log_info("Compiled node '%s' is:", n->name);
+        fputs(n->compiled_code, stdout);
+        fputc('\n', stdout);
+        fflush(stdout);
     }
     goto done;
 fail:

@@ -41,11 +41,6 @@ typedef struct level_entry {
     jv configs;
 } level_entry;
 
-typedef struct level_entry {
-    const ynode *level;
-    jv configs;
-} level_entry;
-
 typedef struct loader {
     project *p;
     arena *a;
