@@ -8,6 +8,7 @@ extern const cli_command cmd_debug;
 extern const cli_command cmd_help;
 extern const cli_command cmd_logs;
 extern const cli_command cmd_runs;
+extern const cli_command cmd_scheduler;
 extern const cli_command cmd_tasks;
 extern const cli_command cmd_parse;
 extern const cli_command cmd_compile;
@@ -23,6 +24,7 @@ const cli_command *const cli_commands[] = {
     &cmd_help,
     &cmd_logs,
     &cmd_runs,
+    &cmd_scheduler,
     &cmd_tasks,
     &cmd_parse,
     &cmd_compile,
