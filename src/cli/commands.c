@@ -15,6 +15,10 @@ extern const cli_command cmd_compile;
 extern const cli_command cmd_jinja;
 extern const cli_command cmd_list;
 extern const cli_command cmd_ls;
+extern const cli_command cmd_build;
+extern const cli_command cmd_run;
+extern const cli_command cmd_seed;
+extern const cli_command cmd_test;
 
 /* One line per command, so branches that add commands merge cleanly. */
 /* clang-format off */
@@ -31,6 +35,10 @@ const cli_command *const cli_commands[] = {
     &cmd_jinja,
     &cmd_list,
     &cmd_ls,
+    &cmd_build,
+    &cmd_run,
+    &cmd_seed,
+    &cmd_test,
     NULL,
 };
 /* clang-format on */

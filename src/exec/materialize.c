@@ -381,11 +381,26 @@ void mat_run_quietly(db_conn *c, const sql_list *l)
 }
 
 /* Runs statements of l from index `from` in the open transaction. */
+/* The cancel flag of the step mat_with_retries is running on this thread:
+ * the statement loops check it without every caller passing it down. */
+static _Thread_local const atomic_bool *step_cancelled;
+
+static bool cancelled_now(db_error *e)
+{
+    if (!step_cancelled || !atomic_load(step_cancelled))
+        return false;
+    free(e->message);
+    e->kind = DB_ERR_INTERRUPT;
+    e->duckdb_type = 0;
+    e->message = xstrdup("INTERRUPT Error: Interrupted!");
+    return true;
+}
+
 bool mat_run_list(db_conn *c, const sql_list *l, size_t from, int main, long long *rows,
                   db_error *e)
 {
     for (size_t i = from; i < l->n; i++) {
-        if (!run_one(c, l->items[i], (int)i == main ? rows : NULL, e))
+        if (cancelled_now(e) || !run_one(c, l->items[i], (int)i == main ? rows : NULL, e))
             return false;
     }
     return true;
@@ -399,7 +414,11 @@ bool mat_with_retries(db_conn *c, const char *node_name, const mat_exec_opts *o,
     int max = o->max_retries > 0 ? o->max_retries : 5;
     int delay = o->backoff_ms > 0 ? o->backoff_ms : 20;
     for (int attempt = 0;; attempt++) {
-        if (step(c, ctx, e))
+        const atomic_bool *outer = step_cancelled;
+        step_cancelled = o->cancelled;
+        bool ok = !cancelled_now(e) && step(c, ctx, e);
+        step_cancelled = outer;
+        if (ok)
             return true;
         if (e->kind != DB_ERR_TRANSACTION_CONFLICT || attempt >= max)
             return false;
@@ -470,8 +489,13 @@ bool mat_run_plan(db_conn *c, const char *node_name, const mat_plan *p, const ma
         if (!ok)
             mat_run_quietly(c, &p->on_failure);
     }
+    /* After the commit the model is built: a cancel no longer stops the
+     * clean-up (a leftover backup would only be dropped by the next run). */
+    mat_exec_opts after_opts = *o;
+    after_opts.cancelled = NULL;
     if (ok)
-        ok = mat_with_retries(c, node_name, o, step_autocommit_list, &after, &res->retries, &e);
+        ok = mat_with_retries(c, node_name, &after_opts, step_autocommit_list, &after,
+                              &res->retries, &e);
     if (!ok)
         mat_fail_with(&e, err);
     else if (p->main >= 0)

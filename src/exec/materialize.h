@@ -27,6 +27,7 @@
 #include "util/arena.h"
 #include "util/error.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -139,6 +140,10 @@ typedef struct mat_exec_opts {
      * the plans' "create schema if not exists", which collides in DuckDB's
      * catalog when workers run it at once. */
     bool schemas_exist;
+    /* Set (from any thread) to stop between statements: DuckDB's interrupt
+     * only reaches a statement that is running, so a cancel that lands
+     * between two statements is caught here.  NULL: never. */
+    const atomic_bool *cancelled;
 } mat_exec_opts;
 
 mat_exec_opts mat_exec_defaults(void);

@@ -368,7 +368,9 @@ bool mat_incremental_execute(db_conn *c, arena *a, const mat_model *m, const mat
         goto fail;
     }
     list_ctx after = {.list = &plan.after};
-    if (!mat_with_retries(c, m->name, o, step_list, &after, &res->retries, &e))
+    mat_exec_opts after_opts = *o; /* committed: a cancel no longer stops the clean-up */
+    after_opts.cancelled = NULL;
+    if (!mat_with_retries(c, m->name, &after_opts, step_list, &after, &res->retries, &e))
         goto fail;
     res->rows_affected = x.rows;
     db_error_release(&e);

@@ -33,6 +33,7 @@ struct exec_session {
     uint32_t *order; /* items in completion order */
     uint32_t n_order;
     bool cancelled;
+    atomic_bool stop; /* read by the workers' statement loops (no lock) */
 };
 
 exec_session *exec_session_new(const project *p, const work_plan *w, db *d, const exec_options *o)
@@ -43,6 +44,8 @@ exec_session *exec_session_new(const project *p, const work_plan *w, db *d, cons
     s->d = d;
     s->o = *o;
     s->o.mat.full_refresh = o->full_refresh;
+    atomic_init(&s->stop, false);
+    s->o.mat.cancelled = &s->stop;
     s->threads = o->threads > 0 ? o->threads : 1;
     s->worker_arenas = xcalloc((size_t)s->threads, sizeof(arena));
     s->results = xcalloc(w->n ? w->n : 1, sizeof(exec_result));
@@ -87,6 +90,7 @@ void exec_session_cancel(exec_session *s)
     pthread_mutex_lock(&s->lock);
     s->cancelled = true;
     pthread_mutex_unlock(&s->lock);
+    atomic_store(&s->stop, true);
     if (s->r)
         runner_cancel(s->r);
 }
@@ -120,6 +124,9 @@ static void on_worker_stop(void *ctx, int worker)
 static void on_interrupt(void *ctx, uint32_t item, int worker)
 {
     exec_session *s = ctx;
+    /* Interrupts come only from a cancel or --fail-fast, which stop every
+     * node: also stop the ones between two statements. */
+    atomic_store(&s->stop, true);
     pthread_mutex_lock(&s->lock);
     db_conn *c = s->conns[worker];
     pthread_mutex_unlock(&s->lock);

@@ -854,9 +854,32 @@ NATIVE(fn_quote)
     return JINJA_OK;
 }
 
-NATIVE(fn_none)
+/* adapter.get_relation(database, schema, identifier): none unless the
+ * render was given a probe (run time), which asks the database. */
+NATIVE(fn_get_relation)
 {
+    (void)ud;
+    render_state *rs = state(call);
     *result = jv_none();
+    if (!rs->probe_relation || rs->mode != RENDER_COMPILE)
+        return JINJA_OK;
+    const char *names[3] = {"database", "schema", "identifier"};
+    const char *parts[3] = {NULL, NULL, NULL};
+    arena *a = jinja_call_arena(call);
+    for (size_t i = 0; i < 3; i++) {
+        jv v = i < nargs ? args[i] : kwarg(kwargs, nkwargs, names[i]);
+        if (v.kind == JV_UNDEFINED || v.kind == JV_NONE)
+            continue;
+        strbuf sb = STRBUF_INIT;
+        jv_to_str(v, &sb);
+        parts[i] = arena_strdup(a, strbuf_str(&sb));
+        strbuf_release(&sb);
+    }
+    if (!parts[2])
+        return jinja_call_error(call, "adapter.get_relation() needs an identifier");
+    const char *type = NULL;
+    if (rs->probe_relation(rs->probe_ctx, parts[0], parts[1], parts[2], &type))
+        *result = dbt_relation(a, parts[0], parts[1], parts[2], type);
     return JINJA_OK;
 }
 
@@ -1040,7 +1063,7 @@ dbt_env *dbt_env_new(project *p, mlerr *err)
     jv adapter = jv_dict(ea);
     jv_dict_set_str(adapter, "dispatch", jinja_native(ea, "dispatch", fn_dispatch, de));
     jv_dict_set_str(adapter, "quote", jinja_native(ea, "quote", fn_quote, de));
-    jv_dict_set_str(adapter, "get_relation", jinja_native(ea, "get_relation", fn_none, de));
+    jv_dict_set_str(adapter, "get_relation", jinja_native(ea, "get_relation", fn_get_relation, de));
     jv_dict_set_str(adapter, "get_columns_in_relation",
                     jinja_native(ea, "get_columns_in_relation", fn_empty_list, de));
     jv_dict_set_str(adapter, "type", jinja_native(ea, "type", fn_quote, de));
@@ -1065,6 +1088,7 @@ dbt_env *dbt_env_new(project *p, mlerr *err)
     jv_dict_set_str(flags, "STORE_FAILURES", jv_bool(false));
     jv_dict_set_str(flags, "WHICH", jv_string(ea, "compile"));
     jinja_env_add_global(env, "flags", flags);
+    de->flags = flags;
 
     jinja_env_add_global(env, "run_started_at",
                          dbt_datetime(ea, p->started_sec, p->started_usec, true));
@@ -1105,6 +1129,18 @@ dbt_env *dbt_env_new(project *p, mlerr *err)
         jinja_env_add_global(env, p->name, de->project_macros);
     jv_freeze(p->vars);
     return de;
+}
+
+void dbt_env_set_flags(dbt_env *de, const char *which, bool full_refresh, bool store_failures)
+{
+    /* globals are frozen once added: replace the dict rather than edit it */
+    arena *ea = jinja_env_arena(de->env);
+    jv flags = jv_dict(ea);
+    jv_dict_set_str(flags, "FULL_REFRESH", jv_bool(full_refresh));
+    jv_dict_set_str(flags, "STORE_FAILURES", jv_bool(store_failures));
+    jv_dict_set_str(flags, "WHICH", jv_string(ea, which));
+    jinja_env_add_global(de->env, "flags", flags);
+    de->flags = flags;
 }
 
 void dbt_env_free(dbt_env *de)

@@ -33,7 +33,13 @@ typedef struct dbt_env {
     bool (*parse_has_ref)(void *ctx, const char *name);
     const char *(*parse_nearest)(void *ctx, const char *name);
     bool (*parse_has_source)(void *ctx, const char *source_name, const char *table_name);
+    jv flags; /* the `flags` global: see dbt_env_set_flags */
 } dbt_env;
+
+/* What the database holds under a name, for adapter.get_relation at run
+ * time: false if nothing; otherwise *type is "table" or "view". */
+typedef bool (*dbt_relation_probe_fn)(void *ctx, const char *database, const char *schema,
+                                      const char *identifier, const char **type);
 
 /* One render's state (the host of its native calls). */
 typedef struct render_state {
@@ -53,12 +59,19 @@ typedef struct render_state {
     uint32_t *ephemerals;
     size_t n_ephemerals, cap_ephemerals;
     mlerr *err;
+    /* compile at run time: adapter.get_relation asks this (on the worker's
+     * connection); NULL answers none, as a compile without a database does */
+    dbt_relation_probe_fn probe_relation;
+    void *probe_ctx;
 } render_state;
 
 /* Builds the environment: globals, natives, and every macro (compiled and
  * gathered into namespaces).  p->macros must be final. */
 dbt_env *dbt_env_new(project *p, mlerr *err);
 void dbt_env_free(dbt_env *de);
+/* Sets flags.WHICH, flags.FULL_REFRESH and flags.STORE_FAILURES for the
+ * command being run.  Call before any render starts (not thread-safe). */
+void dbt_env_set_flags(dbt_env *de, const char *which, bool full_refresh, bool store_failures);
 
 /* Renders source as node's template (name: its original file path).  The
  * output is appended to out; refs etc. are collected in rs. */

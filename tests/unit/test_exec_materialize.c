@@ -356,6 +356,28 @@ TEST(ephemeral_runs_nothing)
     db_close(d);
 }
 
+TEST(cancel_flag_stops_between_statements)
+{
+    db *d = open_db(":memory:");
+    db_conn *c = connect_db(d);
+    mat_model m = model(MAT_TABLE, "main", "kept", "select 1 as id");
+    CHECK_STR(build(c, &m, false, NULL), "");
+    atomic_bool stop;
+    atomic_init(&stop, true);
+    mat_exec_opts o = mat_exec_defaults();
+    o.cancelled = &stop;
+    m.sql = "select 2 as id";
+    mat_result res;
+    mlerr err = MLERR_INIT;
+    CHECK(!mat_execute(c, &m, &o, &res, &err));
+    CHECK_CONTAINS(mlerr_message(&err), "Interrupted");
+    mlerr_clear(&err);
+    CHECK_STR(rows_of(c, "select id from kept"), "1");
+    CHECK_STR(leftovers(c), "0");
+    db_disconnect(c);
+    db_close(d);
+}
+
 /* --- concurrency ---------------------------------------------------------- */
 
 typedef struct worker_arg {
@@ -556,6 +578,7 @@ int main(void)
     RUN(incremental_on_schema_change);
     RUN(incremental_over_view_and_failure);
     RUN(ephemeral_runs_nothing);
+    RUN(cancel_flag_stops_between_statements);
     RUN(eight_workers_share_one_database);
     RUN(kill_during_table_swap_keeps_old_table);
     RUN(kill_during_incremental_merge_keeps_rows);

@@ -1,0 +1,219 @@
+/* run_common: the shared body of build/run/seed/test (see run_common.h). */
+#include "cli/run_common.h"
+
+#include "cli/project_summary.h"
+#include "engine/database.h"
+#include "exec/relation.h"
+#include "exec/session.h"
+#include "exec/sigwatch.h"
+#include "project/compile.h"
+#include "project/compile_node.h"
+#include "project/manifest.h"
+#include "util/log.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+/* The session the signal watcher cancels; NULL before it exists and after
+ * it is freed. */
+typedef struct cancel_target {
+    pthread_mutex_t lock;
+    exec_session *session;
+} cancel_target;
+
+static void on_signal(void *ctx, int signo)
+{
+    (void)signo;
+    cancel_target *t = ctx;
+    pthread_mutex_lock(&t->lock);
+    if (t->session)
+        exec_session_cancel(t->session);
+    pthread_mutex_unlock(&t->lock);
+}
+
+/* adapter.get_relation on the worker's own connection. */
+static bool probe_on_conn(void *ctx, const char *database, const char *schema,
+                          const char *identifier, const char **type)
+{
+    db_conn *c = ctx;
+    relation r = {database, schema, identifier};
+    relation_kind kind = REL_NONE;
+    db_error e = {0};
+    bool ok = relation_probe(c, &r, &kind, &e);
+    db_error_release(&e);
+    if (!ok || kind == REL_NONE)
+        return false;
+    *type = kind == REL_VIEW ? "view" : "table";
+    return true;
+}
+
+/* A node's pre-hook / post-hook config, each rendered in the node's
+ * context and split by `transaction` as dbt splits them. */
+static bool render_hooks(const project *p, uint32_t idx, const char *key,
+                         const compile_probe *probe, arena *a, sql_list *inside, sql_list *outside,
+                         mlerr *err)
+{
+    const pnode *n = &p->nodes[idx];
+    jv v = jv_dict_get_str(n->config, key);
+    if (v.kind == JV_UNDEFINED || v.kind == JV_NONE)
+        return true;
+    size_t len = v.kind == JV_LIST ? jv_list_len(v) : 1;
+    for (size_t i = 0; i < len; i++) {
+        jv h = v.kind == JV_LIST ? jv_list_get(v, i) : v;
+        bool in_txn = true;
+        if (h.kind == JV_DICT) {
+            jv t = jv_dict_get_str(h, "transaction");
+            in_txn = t.kind != JV_BOOL || t.u.b;
+            h = jv_dict_get_str(h, "sql");
+        }
+        if (h.kind != JV_STRING) {
+            mlerr_at(err, EXIT_HANDLED, n->original_file_path, n->line, 0,
+                     "%s of %s must be SQL text, not %s", key, n->name, jv_kind_name(h));
+            return false;
+        }
+        const char *sql;
+        if (!project_render_in_node(p, idx, n->original_file_path, jv_str_ptr(h), probe, a, &sql,
+                                    err))
+            return false;
+        if (sql[strspn(sql, " \t\r\n")])
+            sql_list_add(a, in_txn ? inside : outside, sql);
+    }
+    return true;
+}
+
+/* The session's compile hook: models re-rendered with the database at
+ * hand (is_incremental() is true only if the table exists now), tests
+ * as compiled up front, hooks rendered for models and seeds. */
+static bool compile_at_run_time(void *ctx, const pnode *n, db_conn *c, arena *a, const char **sql,
+                                mat_hooks *hooks, mlerr *err)
+{
+    const project *p = ctx;
+    uint32_t idx = (uint32_t)(n - p->nodes);
+    compile_probe probe = {probe_on_conn, c};
+    memset(hooks, 0, sizeof(*hooks));
+    if (n->type == NODE_TEST) {
+        *sql = n->compiled_code;
+        return true;
+    }
+    if (n->type == NODE_MODEL && !project_compile_node(p, idx, &probe, a, sql, err))
+        return false;
+    return render_hooks(p, idx, "pre-hook", &probe, a, &hooks->pre, &hooks->pre_outside, err) &&
+           render_hooks(p, idx, "post-hook", &probe, a, &hooks->post, &hooks->post_outside, err);
+}
+
+static bool plain_hooks(const str_list *l, const char *what, arena *a, sql_list *out, mlerr *err)
+{
+    for (uint32_t i = 0; i < l->n; i++) {
+        const char *sql = l->items[i];
+        if (strstr(sql, "{{") || strstr(sql, "{%")) {
+            mlerr_set(err, EXIT_SETUP, "not supported yet: Jinja in %s hooks ('%s')", what, sql);
+            return false;
+        }
+        sql_list_add(a, out, sql);
+    }
+    return true;
+}
+
+int run_command(const char *which, work_mode mode, const run_args *ra, cli_globals *g, int argc,
+                const char **argv)
+{
+    if (argc > 0) {
+        fprintf(stderr, "mallard %s: unexpected argument '%s'\n", which, argv[0]);
+        fprintf(stderr, "  hint: select nodes with -s/--select, as in 'mallard %s -s %s'\n", which,
+                argv[0]);
+        return EXIT_SETUP;
+    }
+    mlerr err = MLERR_INIT;
+    if (ra->empty) {
+        mlerr_set(&err, EXIT_SETUP, "not supported yet: --empty");
+        int rc = cli_fail(&err);
+        mlerr_clear(&err);
+        return rc;
+    }
+    arena a = ARENA_INIT;
+    cli_project cp;
+    project *p = NULL;
+    int rc = EXIT_OK;
+    nodeset selected;
+    sigwatch *watch = NULL;
+    db *d = NULL;
+    exec_session *s = NULL;
+    cancel_target target = {.lock = PTHREAD_MUTEX_INITIALIZER};
+    if (!cli_load_project(g, &a, ra->vars, &cp, &p, &err))
+        goto fail;
+    cli_log_found(p);
+    if (!cli_select_nodes(&ra->sel, p, &a, &selected, &err))
+        goto fail;
+    int threads = ra->threads > 0 ? ra->threads : cp.target.threads;
+    if (threads < 1)
+        threads = 1;
+    dbt_env_set_flags(p->env, which, ra->full_refresh, ra->store_failures);
+    /* up front: target/compiled, the tests' SQL and every node's errors
+     * before anything runs; models are rendered again on their worker */
+    if (!project_compile(p, &selected, true, &err) || !manifest_write(p, &err))
+        goto fail;
+    work_plan w;
+    work_plan_build(p, &selected, mode, &a, &w);
+
+    exec_options o = {
+        .which = which,
+        .threads = threads,
+        .fail_fast = ra->fail_fast,
+        .full_refresh = ra->full_refresh,
+        .store_failures = ra->store_failures,
+        .mat = mat_exec_defaults(),
+        .compile = compile_at_run_time,
+        .compile_ctx = p,
+        .write_run_results = true,
+    };
+    if (!plain_hooks(&p->on_run_start, "on-run-start", &a, &o.on_run_start, &err) ||
+        !plain_hooks(&p->on_run_end, "on-run-end", &a, &o.on_run_end, &err))
+        goto fail;
+
+    /* before db_open: DuckDB's threads must inherit the blocked signals */
+    if (!sigwatch_start(on_signal, &target, &watch, &err))
+        goto fail;
+    db_options dopt = {
+        .path = cp.target.abs_path,
+        .settings = cp.target.settings,
+        .n_settings = cp.target.n_settings,
+        .extensions = cp.target.extensions,
+        .n_extensions = cp.target.n_extensions,
+        .lock_timeout = g->lock_timeout,
+        .config_file = cp.target.profiles_file,
+    };
+    if (!db_open(&dopt, &d, &err))
+        goto fail;
+    log_info("Concurrency: %d threads (target='%s')", threads,
+             cp.target.target_name ? cp.target.target_name : "dev");
+    s = exec_session_new(p, &w, d, &o);
+    pthread_mutex_lock(&target.lock);
+    target.session = s;
+    pthread_mutex_unlock(&target.lock);
+    exec_report rep;
+    memset(&rep, 0, sizeof(rep));
+    bool ran = exec_session_run(s, &a, &rep, &err);
+    pthread_mutex_lock(&target.lock);
+    target.session = NULL;
+    pthread_mutex_unlock(&target.lock);
+    rc = rep.exit_code;
+    if (!ran) {
+        log_error("%s", err.set ? strbuf_str(&err.msg) : "the run failed");
+        rc = EXIT_SETUP;
+    }
+    goto done;
+fail:
+    rc = cli_fail(&err);
+done:
+    if (s)
+        exec_session_free(s);
+    if (watch && sigwatch_stop(watch) != 0)
+        rc = EXIT_SETUP;
+    if (d)
+        db_close(d);
+    project_free(p);
+    mlerr_clear(&err);
+    arena_free(&a);
+    return rc;
+}
