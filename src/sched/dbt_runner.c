@@ -5,6 +5,7 @@
 #include "exec/session.h"
 #include "exec/workplan.h"
 #include "project/compile.h"
+#include "project/dbt_context.h"
 #include "project/dbt_project.h"
 #include "project/graph.h"
 #include "project/select.h"
@@ -171,6 +172,8 @@ static task_outcome dbt_task_run(void *ud, const task_request *req, task_ctl *ct
         }
         nodeset_add(&set, (uint32_t)id);
     }
+    /* the project is this task's own, so setting its flags is safe */
+    dbt_env_set_flags(p->env, dbt_task_kind_name(req->kind), req->full_refresh, false);
     if (!project_compile(p, &set, false, &err))
         goto done;
     work_plan w;
