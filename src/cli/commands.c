@@ -15,6 +15,7 @@ extern const cli_command cmd_ls;
 extern const cli_command cmd_parse;
 extern const cli_command cmd_run;
 extern const cli_command cmd_runs;
+extern const cli_command cmd_scheduler;
 extern const cli_command cmd_seed;
 extern const cli_command cmd_serve;
 extern const cli_command cmd_tasks;
@@ -35,6 +36,7 @@ const cli_command *const cli_commands[] = {
     &cmd_parse,
     &cmd_run,
     &cmd_runs,
+    &cmd_scheduler,
     &cmd_seed,
     &cmd_serve,
     &cmd_tasks,

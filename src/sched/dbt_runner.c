@@ -1,0 +1,222 @@
+/* dbt_runner: running a task's dbt nodes through exec (see dbt_runner.h). */
+#include "sched/dbt_runner.h"
+
+#include "engine/database.h"
+#include "exec/session.h"
+#include "exec/workplan.h"
+#include "project/compile.h"
+#include "project/dbt_context.h"
+#include "project/dbt_project.h"
+#include "project/graph.h"
+#include "project/select.h"
+#include "util/xalloc.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct dbt_runner {
+    int threads;
+    pthread_mutex_t mu; /* guards dbs */
+    db **dbs;           /* one reference per file opened, kept until free */
+    size_t ndbs;
+};
+
+dbt_runner *dbt_runner_new(int threads)
+{
+    dbt_runner *r = xcalloc(1, sizeof *r);
+    r->threads = threads > 0 ? threads : 1;
+    pthread_mutex_init(&r->mu, NULL);
+    return r;
+}
+
+void dbt_runner_free(dbt_runner *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->ndbs; i++)
+        db_close(r->dbs[i]);
+    free(r->dbs);
+    pthread_mutex_destroy(&r->mu);
+    free(r);
+}
+
+/* Opens the target's database (shared through db_open's registry) and
+ * keeps one reference for the runner's life, so the file stays open
+ * between tasks. */
+static bool runner_db(dbt_runner *r, const dbt_target *t, db **out, mlerr *err)
+{
+    db_options o = {.path = t->abs_path,
+                    .settings = t->settings,
+                    .n_settings = t->n_settings,
+                    .extensions = t->extensions,
+                    .n_extensions = t->n_extensions,
+                    .lock_timeout = 10,
+                    .config_file = t->profiles_file};
+    if (!db_open(&o, out, err))
+        return false;
+    pthread_mutex_lock(&r->mu);
+    bool kept = false;
+    for (size_t i = 0; i < r->ndbs && !kept; i++)
+        kept = r->dbs[i] == *out;
+    if (!kept && !db_is_memory(*out)) {
+        db *again = NULL;
+        mlerr ignore = MLERR_INIT;
+        if (db_open(&o, &again, &ignore)) {
+            r->dbs = xrealloc(r->dbs, (r->ndbs + 1) * sizeof *r->dbs);
+            r->dbs[r->ndbs++] = again;
+        }
+        mlerr_clear(&ignore);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return true;
+}
+
+/* The DAG's project with this run's vars, and its profile target. */
+static bool load_project(arena *a, const char *project_dir, const char *profiles_dir,
+                         const char *profile, const char *target, const char *vars_yaml,
+                         dbt_target *t, project **p, mlerr *err)
+{
+    dbt_project_file pf;
+    if (!dbt_project_file_load(a, project_dir, &pf, err))
+        return false;
+    profile_request req = {.project_dir = project_dir,
+                           .profiles_dir = profiles_dir,
+                           .profile_name = profile ? profile : pf.profile,
+                           .target_name = target};
+    if (!profile_resolve(a, &req, t, err))
+        return false;
+    project_load_opts lo = {.project_dir = project_dir, .target = t, .vars_yaml = vars_yaml};
+    return project_load(&lo, p, err);
+}
+
+static bool dbt_task_graph_of(void *ud, const dag_def *dag, const dag_run *run,
+                              const char *vars_yaml, arena *a, dbt_task_graph *out, mlerr *err)
+{
+    (void)ud, (void)run;
+    arena scratch = ARENA_INIT;
+    dbt_target t;
+    project *p = NULL;
+    bool ok = load_project(&scratch, dag->dbt.project_dir_abs, dag->dbt.profiles_dir,
+                           dag->dbt.profile, dag->dbt.target, vars_yaml, &t, &p, err) &&
+              dbt_tasks_build(a, p, &dag->dbt, out, err);
+    if (!ok)
+        mlerr_prefix(err, "DAG %s (%s): ", dag->dag_id, dag->file);
+    project_free(p);
+    arena_free(&scratch);
+    return ok;
+}
+
+static void cancel_session(void *arg)
+{
+    exec_session_cancel(arg);
+}
+
+static work_mode mode_of(dbt_task_kind k)
+{
+    switch (k) {
+    case DBT_TASK_RUN:
+        return WORK_RUN;
+    case DBT_TASK_SEED:
+        return WORK_SEED;
+    case DBT_TASK_TEST:
+        return WORK_TEST;
+    case DBT_TASK_SNAPSHOT:
+    case DBT_TASK_BUILD:
+        return WORK_BUILD;
+    }
+    return WORK_BUILD;
+}
+
+static void log_report(FILE *log, const exec_report *rep)
+{
+    for (int i = 0; i < rep->n; i++) {
+        const exec_result *x = &rep->results[i];
+        fprintf(log, "%-8s %s %s in %.2fs%s%s\n", exec_status_name(x->status),
+                node_type_name(x->node->type), x->node->unique_id, x->execution_time,
+                x->message ? ": " : "", x->message ? x->message : "");
+    }
+    fprintf(log, "finished in %.2fs, exit code %d%s\n", rep->elapsed, rep->exit_code,
+            rep->interrupted ? " (interrupted)" : "");
+}
+
+static task_outcome dbt_task_run(void *ud, const task_request *req, task_ctl *ctl)
+{
+    dbt_runner *r = ud;
+    FILE *log = fopen(req->log_path, "a");
+    if (!log)
+        return TASK_FAILED;
+    setvbuf(log, NULL, _IOLBF, 0);
+    fprintf(log, "dag %s, run %s, task %s, try %d: dbt %s", req->dag_id, req->run_id, req->task_id,
+            req->try_number, dbt_task_kind_name(req->kind));
+    for (size_t i = 0; i < req->nnodes; i++)
+        fprintf(log, " %s", req->nodes[i]);
+    fprintf(log, "%s\nvars: %s\n", req->full_refresh ? " --full-refresh" : "",
+            req->vars_yaml ? req->vars_yaml : "{}");
+
+    arena a = ARENA_INIT;
+    mlerr err = MLERR_INIT;
+    dbt_target t;
+    project *p = NULL;
+    db *d = NULL;
+    task_outcome outcome = TASK_FAILED;
+    if (!load_project(&a, req->project_dir, req->profiles_dir, req->profile, req->target,
+                      req->vars_yaml, &t, &p, &err))
+        goto done;
+    nodeset set = nodeset_new(&a, p->n_nodes);
+    for (size_t i = 0; i < req->nnodes; i++) {
+        int32_t id = project_find_id(p, req->nodes[i]);
+        if (id < 0) {
+            mlerr_set(&err, 2, "node %s is no longer in the project", req->nodes[i]);
+            goto done;
+        }
+        nodeset_add(&set, (uint32_t)id);
+    }
+    /* the project is this task's own, so setting its flags is safe */
+    dbt_env_set_flags(p->env, dbt_task_kind_name(req->kind), req->full_refresh, false);
+    if (!project_compile(p, &set, false, &err))
+        goto done;
+    work_plan w;
+    work_plan_build(p, &set, mode_of(req->kind), &a, &w);
+    if (!runner_db(r, &t, &d, &err))
+        goto done;
+    exec_options o = {.which = dbt_task_kind_name(req->kind),
+                      .threads = r->threads,
+                      .full_refresh = req->full_refresh,
+                      .mat = mat_exec_defaults(),
+                      .quiet = true};
+    o.mat.full_refresh = req->full_refresh;
+    exec_session *s = exec_session_new(p, &w, d, &o);
+    exec_report rep = {0};
+    bool ran = false;
+    if (task_ctl_watch(ctl, cancel_session, s)) {
+        ran = exec_session_run(s, &a, &rep, &err);
+        task_ctl_unwatch(ctl);
+    }
+    exec_session_free(s);
+    if (ran || rep.n > 0)
+        log_report(log, &rep);
+    if (task_ctl_cancelled(ctl))
+        outcome = TASK_INTERRUPTED;
+    else if (ran && rep.exit_code == 0)
+        outcome = TASK_SUCCESS;
+done:
+    if (err.set)
+        fprintf(log, "error: %s\n", mlerr_message(&err));
+    fprintf(log, "outcome: %s\n",
+            outcome == TASK_SUCCESS  ? "success"
+            : outcome == TASK_FAILED ? "failed"
+                                     : "interrupted");
+    fclose(log);
+    if (d)
+        db_close(d);
+    project_free(p);
+    arena_free(&a);
+    mlerr_clear(&err);
+    return outcome;
+}
+
+task_runner dbt_runner_iface(dbt_runner *r)
+{
+    return (task_runner){.userdata = r, .tasks = dbt_task_graph_of, .run = dbt_task_run};
+}

@@ -1,0 +1,26 @@
+/* dbt_runner: the real task_runner -- a task's dbt nodes run through the
+ * exec layer, on the one database handle this process holds per DuckDB
+ * file.
+ *
+ * Each task loads the DAG's project with the run's vars (vars can change
+ * what a model compiles to, so a project loaded with one run's vars is not
+ * reused for another), selects its nodes, compiles them and runs them as a
+ * work plan in an exec session.  The project and plan are the task's own;
+ * the database is shared: the runner keeps every file it opened open until
+ * it is freed, and db_open's registry hands every later task -- of any DAG --
+ * that same handle.  Each try's log gets dbt's result line for every node.
+ * A cancelled task_ctl cancels the session, which interrupts DuckDB. */
+#ifndef MALLARD_SCHED_DBT_RUNNER_H
+#define MALLARD_SCHED_DBT_RUNNER_H
+
+#include "sched/task_runner.h"
+
+typedef struct dbt_runner dbt_runner;
+
+/* threads: the exec workers per task (dbt's threads inside one task). */
+dbt_runner *dbt_runner_new(int threads);
+void dbt_runner_free(dbt_runner *r);
+/* The task_runner to hand to the scheduler. */
+task_runner dbt_runner_iface(dbt_runner *r);
+
+#endif

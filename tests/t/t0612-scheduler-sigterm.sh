@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# t0612: SIGTERM stops the scheduler gracefully: the running query is
+# interrupted at once, its task instance is recorded up_for_retry (not left
+# running), the run stays running, and a restart finishes it.
+. "$(dirname "$0")/lib.sh"
+
+deploy=$SCRATCH/deploy
+proj=$deploy/dbt/shop
+mkdir -p "$deploy/dags" "$proj/models"
+printf 'DUCKDB_DATABASE_PATH=%s/w.duckdb\n' "$deploy" >"$deploy/.env"
+printf 'name: shop\nprofile: shop\n' >"$proj/dbt_project.yml"
+cat >"$proj/profiles.yml" <<'YML'
+shop:
+  target: dev
+  outputs:
+    dev:
+      type: duckdb
+      path: "{{ env_var('DUCKDB_DATABASE_PATH') }}"
+YML
+printf "{{ config(materialized='table') }}\nselect count(*) as n from range(100000000000) where range %% 7 = 3\n" \
+  >"$proj/models/slow.sql"
+day=$(date -u -d "@$(( $(date -u +%s) / 86400 * 86400 - 86400 ))" +%Y-%m-%d)
+cat >"$deploy/dags/slow.yml" <<YML
+dag_id: slow
+schedule: "@daily"
+start_date: $day
+dbt: {project_dir: ../dbt/shop, test_behavior: none}
+YML
+cd "$deploy"
+"$MALLARD" scheduler >"$SCRATCH/first.out" 2>&1 &
+pid=$!
+for _ in $(seq 1 300); do
+  [ -n "$(find .mallard/logs -name 'attempt=1.log' 2>/dev/null | head -1)" ] && break
+  sleep 0.1
+done
+sleep 0.5
+t0=$(date +%s.%N)
+kill -TERM "$pid"
+wait "$pid"
+stop_rc=$?
+took=$(echo "$(date +%s.%N) - $t0" | bc)
+check "SIGTERM ends the scheduler with exit code 2" eval "[ $stop_rc -eq 2 ]"
+check "within five seconds (took ${took}s)" eval "[ \$(echo '$took < 5' | bc) -eq 1 ]"
+check "it says it interrupted the running task" \
+  eval "grep -q 'interrupting 1 running task' '$SCRATCH/first.out' || { cat '$SCRATCH/first.out'; false; }"
+
+run_id=scheduled__${day}T00:00:00+00:00
+run_mallard tasks slow "$run_id"
+check "the interrupted task is up_for_retry" out_has "up_for_retry"
+run_mallard runs slow
+check "the run is still running" out_has "| running |"
+
+printf 'select 1 as n\n' >"$proj/models/slow.sql"
+run_mallard scheduler --once
+check "a restart finishes the run" rc_is 0
+check "nothing needed recovery: the state was consistent" eval "! grep -q Recovered '$SCRATCH/out'"
+run_mallard tasks slow "$run_id"
+check "the task succeeded on its second try" eval "grep -E 'slow_run .*success' '$SCRATCH/out' | grep -q ' 2'"
+
+finish
