@@ -40,7 +40,9 @@ void jinja_error_atv(mlerr *err, const source_info *src, int line, int col, cons
     if (!eol)
         eol = end;
     /* a long line is shown as a window around the column */
-    enum { WINDOW = 60 };
+    enum {
+        WINDOW = 60
+    };
     const char *from = p, *to = eol;
     if (col > 0 && col - 1 > WINDOW && (size_t)(eol - p) > 2 * WINDOW)
         from = p + (col - 1 - WINDOW);
@@ -327,8 +329,7 @@ static bool decode_string(lexer *lx, size_t start, const char *s, size_t n, toke
         }
         case 'N':
             strbuf_release(&sb);
-            return fail(lx, start, "%s",
-                        "not supported yet: \\N{name} escapes in string literals");
+            return fail(lx, start, "%s", "not supported yet: \\N{name} escapes in string literals");
         default:
             if (e >= '0' && e <= '7') {
                 uint32_t cp = (uint32_t)(e - '0');
@@ -532,6 +533,8 @@ static bool lex_tag(lexer *lx, size_t *pp, char end_ch, tk_type end_type, size_t
         }
         bool found = false;
         for (size_t i = 0; i < sizeof(operators) / sizeof(operators[0]); i++) {
+            if (operators[i].text[0] != (char)c)
+                continue;
             size_t ol = strlen(operators[i].text);
             if (len - p >= ol && memcmp(s + p, operators[i].text, ol) == 0) {
                 tk_op op = operators[i].op;
