@@ -540,6 +540,8 @@ static bool lex_tag(lexer *lx, size_t *pp, char end_ch, tk_type end_type, size_t
         }
         bool found = false;
         for (size_t i = 0; i < sizeof(operators) / sizeof(operators[0]); i++) {
+            if (operators[i].text[0] != (char)c)
+                continue;
             size_t ol = strlen(operators[i].text);
             if (len - p >= ol && memcmp(s + p, operators[i].text, ol) == 0) {
                 tk_op op = operators[i].op;

@@ -436,17 +436,9 @@ static bool key_equal(jv a, jv b)
     return jv_equal(a, b);
 }
 
-bool jv_dict_set(jv dict, jv key, jv value)
+/* Appends a key known to be absent. */
+static void dict_append(struct jv_dict *d, jv key, jv value, uint64_t hash)
 {
-    if (dict.kind != JV_DICT || jv_is_frozen(dict))
-        return false;
-    struct jv_dict *d = dict.u.d;
-    uint64_t hash = jv_hash(key, 0);
-    ptrdiff_t pos = dict_find(d, key, hash);
-    if (pos >= 0) {
-        d->entries[pos].value = value;
-        return true;
-    }
     if (d->len == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 4;
         dict_entry *entries = arena_alloc(d->a, cap * sizeof(dict_entry));
@@ -463,14 +455,61 @@ bool jv_dict_set(jv dict, jv key, jv value)
         dict_reindex(d);
     else if (d->index)
         dict_index_insert(d, d->len - 1);
+}
+
+bool jv_dict_set(jv dict, jv key, jv value)
+{
+    if (dict.kind != JV_DICT || jv_is_frozen(dict))
+        return false;
+    struct jv_dict *d = dict.u.d;
+    uint64_t hash = jv_hash(key, 0);
+    ptrdiff_t pos = dict_find(d, key, hash);
+    if (pos >= 0) {
+        d->entries[pos].value = value;
+        return true;
+    }
+    dict_append(d, key, value, hash);
     return true;
+}
+
+/* The position of a string key given as C text, or -1: lookups by name
+ * need no copy of the key. */
+static ptrdiff_t dict_find_str(const struct jv_dict *d, const char *key, size_t n, uint64_t hash)
+{
+    if (d->index) {
+        size_t mask = d->index_cap - 1;
+        for (size_t slot = (size_t)hash & mask; d->index[slot]; slot = (slot + 1) & mask) {
+            size_t pos = d->index[slot] - 1;
+            const dict_entry *e = &d->entries[pos];
+            if (e->hash == hash && e->key.kind == JV_STRING && e->key.u.s->len == n &&
+                memcmp(e->key.u.s->data, key, n) == 0)
+                return (ptrdiff_t)pos;
+        }
+        return -1;
+    }
+    for (size_t i = 0; i < d->len; i++) {
+        const dict_entry *e = &d->entries[i];
+        if (e->hash == hash && e->key.kind == JV_STRING && e->key.u.s->len == n &&
+            memcmp(e->key.u.s->data, key, n) == 0)
+            return (ptrdiff_t)i;
+    }
+    return -1;
 }
 
 bool jv_dict_set_str(jv dict, const char *key, jv value)
 {
-    if (dict.kind != JV_DICT)
+    if (dict.kind != JV_DICT || jv_is_frozen(dict))
         return false;
-    return jv_dict_set(dict, jv_string(dict.u.d->a, key), value);
+    struct jv_dict *d = dict.u.d;
+    size_t n = strlen(key);
+    uint64_t hash = hash_bytes(key, n);
+    ptrdiff_t pos = dict_find_str(d, key, n, hash);
+    if (pos >= 0) {
+        d->entries[pos].value = value;
+        return true;
+    }
+    dict_append(d, jv_string_n(d->a, key, n), value, hash);
+    return true;
 }
 
 jv jv_dict_get(jv dict, jv key)
@@ -486,23 +525,24 @@ jv jv_dict_get_str(jv dict, const char *key)
     if (dict.kind != JV_DICT)
         return jv_undefined(key);
     size_t n = strlen(key);
-    uint64_t hash = hash_bytes(key, n);
-    const struct jv_dict *d = dict.u.d;
-    /* Built by hand to avoid copying the key into an arena for a lookup. */
-    if (d->index) {
-        size_t mask = d->index_cap - 1;
-        for (size_t slot = (size_t)hash & mask; d->index[slot]; slot = (slot + 1) & mask) {
-            const dict_entry *e = &d->entries[d->index[slot] - 1];
-            if (e->hash == hash && jv_is_str(e->key, key))
-                return e->value;
-        }
-        return jv_undefined(key);
-    }
-    for (size_t i = 0; i < d->len; i++)
-        if (d->entries[i].hash == hash && d->entries[i].key.kind == JV_STRING &&
-            d->entries[i].key.u.s->len == n && memcmp(d->entries[i].key.u.s->data, key, n) == 0)
-            return d->entries[i].value;
-    return jv_undefined(key);
+    ptrdiff_t pos = dict_find_str(dict.u.d, key, n, hash_bytes(key, n));
+    return pos >= 0 ? dict.u.d->entries[pos].value : jv_undefined(key);
+}
+
+jv jv_dict_clone(arena *a, jv dict)
+{
+    jv out = jv_dict(a);
+    if (dict.kind != JV_DICT || dict.u.d->len == 0)
+        return out;
+    const struct jv_dict *src = dict.u.d;
+    struct jv_dict *d = out.u.d;
+    d->cap = src->len < 4 ? 4 : src->len;
+    d->entries = arena_alloc(a, d->cap * sizeof(dict_entry));
+    memcpy(d->entries, src->entries, src->len * sizeof(dict_entry));
+    d->len = src->len;
+    if (d->len >= DICT_INDEX_MIN)
+        dict_reindex(d);
+    return out;
 }
 
 bool jv_dict_has(jv dict, jv key)
@@ -1031,17 +1071,33 @@ void jv_to_repr(jv v, strbuf *out)
 }
 
 /* --- JSON ----------------------------------------------------------------- */
+/* Bytes json.dumps prints as themselves: 1, or 2 for those html_safe
+ * escapes (< > & '). */
+#define JP(c)                                                                                      \
+    ((c) < 0x20 || (c) >= 0x7f || (c) == '"' || (c) == '\\'  ? 0                                   \
+     : (c) == '<' || (c) == '>' || (c) == '&' || (c) == '\'' ? 2                                   \
+                                                             : 1)
+#define JP4(c)  JP(c), JP(c + 1), JP(c + 2), JP(c + 3)
+#define JP16(c) JP4(c), JP4(c + 4), JP4(c + 8), JP4(c + 12)
+#define JP64(c) JP16(c), JP16(c + 16), JP16(c + 32), JP16(c + 48)
+static const unsigned char JSON_PLAIN[256] = {JP64(0), JP64(64), JP64(128), JP64(192)};
+#undef JP64
+#undef JP16
+#undef JP4
+#undef JP
+
 static void json_string(const char *s, size_t len, const jv_json_opts *o, strbuf *out)
 {
     static const char hex[] = "0123456789abcdef";
+    /* JSON_PLAIN[c] & mask: c is printed as itself */
+    const unsigned char mask = o->html_safe ? 1 : 3;
     strbuf_grow(out, len + 2);
     strbuf_addc(out, '"');
     size_t i = 0;
     while (i < len) {
         size_t start = i;
         unsigned char c = 0;
-        while (i < len && (c = (unsigned char)s[i]) >= 0x20 && c < 0x7f && c != '"' && c != '\\' &&
-               !(o->html_safe && (c == '<' || c == '>' || c == '&' || c == '\'')))
+        while (i < len && (JSON_PLAIN[c = (unsigned char)s[i]] & mask))
             i++;
         if (i > start)
             strbuf_add(out, s + start, i - start);

@@ -114,6 +114,9 @@ jv jv_dict_get(jv dict, jv key);
 jv jv_dict_get_str(jv dict, const char *key);
 bool jv_dict_has(jv dict, jv key);
 bool jv_dict_remove(jv dict, jv key);
+/* A new, unfrozen dict in a holding dict's entries in order (a shallow
+ * copy, as Python's dict(d)); an empty dict for a non-dict. */
+jv jv_dict_clone(arena *a, jv dict);
 /* The i-th entry in insertion order (0 <= i < jv_dict_len). */
 jv jv_dict_key_at(jv dict, size_t i);
 jv jv_dict_value_at(jv dict, size_t i);

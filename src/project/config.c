@@ -224,10 +224,7 @@ bool config_merge(arena *a, jv dst, jv level, const char **why)
             break;
         }
         case MERGE_UPDATE: {
-            jv merged = jv_dict(a);
-            jv old = jv_dict_get_str(dst, key);
-            for (size_t j = 0; old.kind == JV_DICT && j < jv_dict_len(old); j++)
-                jv_dict_set(merged, jv_dict_key_at(old, j), jv_dict_value_at(old, j));
+            jv merged = jv_dict_clone(a, jv_dict_get_str(dst, key));
             for (size_t j = 0; v.kind == JV_DICT && j < jv_dict_len(v); j++)
                 jv_dict_set(merged, jv_dict_key_at(v, j), jv_dict_value_at(v, j));
             jv_dict_set_str(dst, key, merged);
@@ -414,9 +411,7 @@ bool config_resolve(loader *L, lnode *ln)
     if (L->defaults[n->type].kind != JV_DICT)
         L->defaults[n->type] = config_defaults(a, n->type);
     jv base = L->defaults[n->type];
-    jv cfg = jv_dict(a);
-    for (size_t i = 0; i < jv_dict_len(base); i++)
-        jv_dict_set(cfg, jv_dict_key_at(base, i), jv_dict_value_at(base, i));
+    jv cfg = jv_dict_clone(a, base);
     jv user = jv_dict(a); /* the same levels without defaults: unrendered_config */
     const char *why = NULL;
     const ynode *level = tree_for(L, n->type);

@@ -933,24 +933,32 @@ static void rewrite_config_methods(const char *s, size_t len, strbuf *out)
         const char *from, *to;
     } renames[] = {{"config.get(", "__dbt_config_get("},
                    {"config.require(", "__dbt_config_require("}};
-    size_t i = 0;
+    size_t i = 0, copied = 0;
     while (i < len) {
-        bool done = false;
+        /* both names start with "config." */
+        const char *hit = memmem(s + i, len - i, "config.", 7);
+        if (!hit)
+            break;
+        i = (size_t)(hit - s);
         bool boundary =
             i == 0 ||
             !((s[i - 1] >= 'a' && s[i - 1] <= 'z') || (s[i - 1] >= 'A' && s[i - 1] <= 'Z') ||
               (s[i - 1] >= '0' && s[i - 1] <= '9') || s[i - 1] == '_' || s[i - 1] == '.');
+        bool done = false;
         for (size_t k = 0; boundary && !done && k < 2; k++) {
             size_t fl = strlen(renames[k].from);
             if (i + fl <= len && memcmp(s + i, renames[k].from, fl) == 0) {
+                strbuf_add(out, s + copied, i - copied);
                 strbuf_adds(out, renames[k].to);
                 i += fl;
+                copied = i;
                 done = true;
             }
         }
         if (!done)
-            strbuf_addc(out, s[i++]);
+            i++;
     }
+    strbuf_add(out, s + copied, len - copied);
 }
 
 /* {% test x(...) %} ... {% endtest %} is {% macro test_x(...) %} ... {% endmacro %}. */
