@@ -7,7 +7,6 @@
 #include "jinja/jinja.h"
 #include "util/fs.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,54 +47,24 @@ static bool load_from_dir(void *userdata, const char *name, const char **source,
     return ok;
 }
 
-static jv from_json(arena *a, json_t *j)
-{
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: {
-        jv d = jv_dict(a);
-        const char *key;
-        json_t *value;
-        json_object_foreach(j, key, value) jv_dict_set_str(d, key, from_json(a, value));
-        return d;
-    }
-    case JSON_ARRAY: {
-        jv l = jv_list(a);
-        size_t i;
-        json_t *value;
-        json_array_foreach(j, i, value) jv_list_append(l, from_json(a, value));
-        return l;
-    }
-    case JSON_STRING:
-        return jv_string_n(a, json_string_value(j), json_string_length(j));
-    case JSON_INTEGER:
-        return jv_int((int64_t)json_integer_value(j));
-    case JSON_REAL:
-        return jv_float(json_real_value(j));
-    case JSON_TRUE:
-        return jv_bool(true);
-    case JSON_FALSE:
-        return jv_bool(false);
-    default:
-        return jv_none();
-    }
-}
-
 static bool load_context(arena *a, const char *path, jv *out, mlerr *err)
 {
-    json_error_t jerr;
-    json_t *j = json_load_file(path, JSON_DECODE_ANY, &jerr);
-    if (!j) {
-        mlerr_at(err, EXIT_HANDLED, path, jerr.line > 0 ? jerr.line : 1,
-                 jerr.column > 0 ? jerr.column : 1, "%s", jerr.text);
+    strbuf text = STRBUF_INIT;
+    if (!fs_read_file(path, &text, err)) {
+        strbuf_release(&text);
         return false;
     }
-    if (!json_is_object(j)) {
-        json_decref(j);
+    jv_json_error jerr;
+    bool ok = jv_from_json(a, strbuf_str(&text), text.len, out, &jerr);
+    strbuf_release(&text);
+    if (!ok) {
+        mlerr_at(err, EXIT_HANDLED, path, jerr.line, jerr.col, "%s", jerr.text);
+        return false;
+    }
+    if (out->kind != JV_DICT) {
         mlerr_at(err, EXIT_HANDLED, path, 1, 1, "the context must be a JSON object");
         return false;
     }
-    *out = from_json(a, j);
-    json_decref(j);
     return true;
 }
 

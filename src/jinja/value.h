@@ -184,6 +184,14 @@ typedef struct jv_json_opts {
     bool ensure_ascii;
 } jv_json_opts;
 void jv_to_json_opts(jv v, const jv_json_opts *opts, strbuf *out);
+/* Where JSON text failed to parse (1-based), and why. */
+typedef struct jv_json_error {
+    int line, col;
+    char text[160];
+} jv_json_error;
+/* Parses JSON text (any value at the top level, object keys in order) into
+ * values in a: the one way JSON comes in, for contexts and dbt's fromjson. */
+bool jv_from_json(arena *a, const char *text, size_t len, jv *out, jv_json_error *e);
 /* Python's repr() of a float ('1.0', '1e+20', 'inf') and of a string. */
 void jv_format_float(double f, strbuf *out);
 void jv_repr_string(const char *s, size_t len, strbuf *out);

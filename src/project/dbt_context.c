@@ -9,7 +9,6 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -658,52 +657,15 @@ NATIVE(fn_tojson)
     return JINJA_OK;
 }
 
-static jv from_json(arena *a, json_t *j)
-{
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: {
-        jv d = jv_dict(a);
-        const char *k;
-        json_t *v;
-        json_object_foreach(j, k, v) jv_dict_set_str(d, arena_strdup(a, k), from_json(a, v));
-        return d;
-    }
-    case JSON_ARRAY: {
-        jv l = jv_list(a);
-        size_t i;
-        json_t *v;
-        json_array_foreach(j, i, v) jv_list_append(l, from_json(a, v));
-        return l;
-    }
-    case JSON_STRING:
-        return jv_string_n(a, json_string_value(j), json_string_length(j));
-    case JSON_INTEGER:
-        return jv_int((int64_t)json_integer_value(j));
-    case JSON_REAL:
-        return jv_float(json_real_value(j));
-    case JSON_TRUE:
-        return jv_bool(true);
-    case JSON_FALSE:
-        return jv_bool(false);
-    default:
-        return jv_none();
-    }
-}
-
 NATIVE(fn_fromjson)
 {
     if (nargs < 1 || args[0].kind != JV_STRING)
         return jinja_call_error(call, "fromjson() takes a string");
-    json_error_t e;
-    json_t *j = json_loadb(jv_str_ptr(args[0]), jv_str_len(args[0]),
-                           JSON_DECODE_ANY | JSON_ALLOW_NUL | JSON_PRESERVE_ORDER, &e);
-    if (!j) {
+    if (!jv_from_json(jinja_call_arena(call), jv_str_ptr(args[0]), jv_str_len(args[0]), result,
+                      NULL)) {
         jv def = arg(args, nargs, 1, kwargs, nkwargs, "default");
         *result = def.kind == JV_UNDEFINED ? jv_none() : def;
-        return JINJA_OK;
     }
-    *result = from_json(jinja_call_arena(call), j);
-    json_decref(j);
     return JINJA_OK;
 }
 
