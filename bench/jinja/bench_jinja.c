@@ -15,7 +15,6 @@
 #include "util/fs.h"
 #include "util/xalloc.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +37,7 @@ typedef struct bench_case {
     const char *name;
     char *file_name; /* NAME.j2, the name errors and the loader use */
     const strbuf *source;
-    json_t *context; /* NULL when the case has no NAME.json */
+    strbuf context; /* NAME.json's text, parsed at each render as Python does; empty if none */
     bool strict;
 } bench_case;
 
@@ -76,38 +75,6 @@ static bool loader_callback(void *userdata, const char *name, const char **sourc
     return true;
 }
 
-static jv json_to_jv(arena *a, json_t *j)
-{
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: {
-        jv dict = jv_dict(a);
-        const char *key;
-        json_t *value;
-        json_object_foreach(j, key, value) jv_dict_set_str(dict, key, json_to_jv(a, value));
-        return dict;
-    }
-    case JSON_ARRAY: {
-        jv list = jv_list(a);
-        size_t i;
-        json_t *value;
-        json_array_foreach(j, i, value) jv_list_append(list, json_to_jv(a, value));
-        return list;
-    }
-    case JSON_STRING:
-        return jv_string_n(a, json_string_value(j), json_string_length(j));
-    case JSON_INTEGER:
-        return jv_int(json_integer_value(j));
-    case JSON_REAL:
-        return jv_float(json_real_value(j));
-    case JSON_TRUE:
-        return jv_bool(true);
-    case JSON_FALSE:
-        return jv_bool(false);
-    default:
-        return jv_none();
-    }
-}
-
 /* One compile+render; the output is left in out, a failure in err. */
 static bool render_case(jinja_env *env, const bench_case *c, strbuf *out, mlerr *err)
 {
@@ -116,8 +83,14 @@ static bool render_case(jinja_env *env, const bench_case *c, strbuf *out, mlerr 
         return false;
     arena render_arena = ARENA_INIT;
     jinja_render_opts opts = {.arena = &render_arena, .context = jv_undefined(NULL)};
-    if (c->context)
-        opts.context = json_to_jv(&render_arena, c->context);
+    jv_json_error jerr;
+    if (c->context.len &&
+        !jv_from_json(&render_arena, c->context.buf, c->context.len, &opts.context, &jerr)) {
+        mlerr_set(err, EXIT_HANDLED, "%s.json:%d:%d: %s", c->name, jerr.line, jerr.col, jerr.text);
+        arena_free(&render_arena);
+        jinja_template_free(t);
+        return false;
+    }
     bool ok = jinja_render(t, &opts, out, err);
     arena_free(&render_arena);
     jinja_template_free(t);
@@ -168,9 +141,10 @@ int main(int argc, char **argv)
         c->strict = !strncmp(c->name, "strict_", 7);
         c->source = load_file(&loader, c->file_name);
         char *json_path = xasprintf("%s/%s.json", loader.dir, c->name);
-        json_error_t jerr;
-        if (fs_exists(json_path) && !(c->context = json_load_file(json_path, 0, &jerr))) {
-            fprintf(stderr, "%s: %s\n", json_path, jerr.text);
+        mlerr jerr = MLERR_INIT;
+        if (fs_exists(json_path) && !fs_read_file(json_path, &c->context, &jerr)) {
+            fprintf(stderr, "%s\n", mlerr_message(&jerr));
+            mlerr_clear(&jerr);
             status = 1;
         }
         free(json_path);
@@ -215,8 +189,7 @@ int main(int argc, char **argv)
     strbuf_release(&out);
     for (size_t i = 0; i < ncases; i++) {
         free(cases[i].file_name);
-        if (cases[i].context)
-            json_decref(cases[i].context);
+        strbuf_release(&cases[i].context);
     }
     free(cases);
     for (int i = 0; i < 2; i++)
