@@ -2,6 +2,7 @@
  * the loader's nodes (ordering, edges, the disabled split, cycles). */
 #include "project/graph_index.h"
 #include "project/loader.h"
+#include "util/edit_distance.h"
 #include "util/xalloc.h"
 
 #include <stdio.h>
@@ -96,32 +97,6 @@ void project_index_free(struct project_index *ix)
     strmap_free(&ix->macros_by_id);
     strmap_free(&ix->macros_by_name);
     free(ix);
-}
-
-/* Levenshtein distance, for "did you mean" hints. */
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    size_t *row = xcalloc(lb + 1, sizeof(size_t));
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t prev = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cur = row[j];
-            size_t best = prev + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            prev = cur;
-        }
-    }
-    size_t d = row[lb];
-    free(row);
-    return d;
 }
 
 const char *project_nearest_name(const project *p, const char *name, bool sources)

@@ -4,6 +4,7 @@
 #include "project/dbt_context.h"
 #include "project/dbt_macros.h"
 #include "project/graph_index.h"
+#include "util/edit_distance.h"
 #include "util/xalloc.h"
 
 #include <ctype.h>
@@ -31,31 +32,6 @@ static bool lookup_ref(void *ctx, const char *name)
     return false;
 }
 
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    size_t *row = xcalloc(lb + 1, sizeof(size_t));
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t prev = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t cur = row[j];
-            size_t best = prev + (a[i - 1] != b[j - 1]);
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            prev = cur;
-        }
-    }
-    size_t d = row[lb];
-    free(row);
-    return d;
-}
-
 static const char *nearest_ref(void *ctx, const char *name)
 {
     loader *L = ctx;
@@ -65,7 +41,7 @@ static const char *nearest_ref(void *ctx, const char *name)
         const pnode *n = &L->nodes.items[i]->n;
         if (n->type != NODE_MODEL && n->type != NODE_SEED && n->type != NODE_SNAPSHOT)
             continue;
-        size_t d = distance(name, n->name);
+        size_t d = edit_distance(name, n->name);
         if (d < best_d) {
             best_d = d;
             best = n->name;
