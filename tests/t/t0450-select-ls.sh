@@ -3,7 +3,7 @@
 # graph and set operator, indirect selection mode, selectors.yml and the
 # output formats.  Expected sets follow dbt's documented selection semantics
 # for this graph:
-#   raw_orders -> stg_orders -> customers -> explore (analysis)
+#   raw_shop_orders -> stg_orders -> customers -> explore (analysis)
 #   raw.customers -> stg_customers -> customers;  stg_orders -> orders
 #   tests: not_null_customers_id (customers), relationships (customers, stg_orders),
 #          assert_positive (orders), source_not_null_raw_customers_id (raw.customers)
@@ -38,14 +38,14 @@ lists() {
   fi
 }
 
-ALL="customers orders stg_customers stg_orders raw_orders raw.customers assert_positive $NN $REL $SNN"
+ALL="customers orders stg_customers stg_orders raw_shop_orders raw.customers assert_positive $NN $REL $SNN"
 lists "default: every node but analyses" "$ALL"
 lists "a model brings its tests" "customers $NN $REL" -s customers
-lists "+x: ancestors" "customers stg_customers stg_orders raw_orders raw.customers $NN $REL $SNN" -s +customers
+lists "+x: ancestors" "customers stg_customers stg_orders raw_shop_orders raw.customers $NN $REL $SNN" -s +customers
 lists "x+: descendants" "customers $NN $REL" -s customers+
 lists "n+x: ancestors to a depth" "customers stg_customers stg_orders $NN $REL" -s 1+customers
 lists "x+n: descendants to a depth" "customers orders stg_orders assert_positive $NN $REL" -s stg_orders+1
-lists "@x: descendants and their ancestors" "customers stg_customers stg_orders raw_orders raw.customers $NN $REL $SNN" -s @stg_customers
+lists "@x: descendants and their ancestors" "customers stg_customers stg_orders raw_shop_orders raw.customers $NN $REL $SNN" -s @stg_customers
 lists "union of several -s words" "customers orders assert_positive $NN $REL" -s customers orders
 lists "union inside one word" "customers orders assert_positive $NN $REL" -s "customers orders"
 lists "intersection" "customers $NN $REL" -s tag:nightly,config.materialized:table
@@ -82,10 +82,10 @@ lists "--selector referring to a selector" "orders stg_orders assert_positive $R
 lists "selector: method on the command line" "stg_orders $REL" -s selector:staged_nightly
 lists "--selector wins over --select" "stg_orders $REL" --selector staged_nightly -s customers
 lists "--resource-type" "customers orders stg_customers stg_orders" --resource-type model
-lists "--resource-type, several" "customers orders stg_customers stg_orders raw_orders" --resource-type model seed
-lists "--resource-type all adds analyses" "explore customers orders stg_customers stg_orders raw_orders raw.customers assert_positive $NN $REL $SNN" --resource-type all
+lists "--resource-type, several" "customers orders stg_customers stg_orders raw_shop_orders" --resource-type model seed
+lists "--resource-type all adds analyses" "explore customers orders stg_customers stg_orders raw_shop_orders raw.customers assert_positive $NN $REL $SNN" --resource-type all
 lists "--resource-type with a selection" "explore customers" -s customers+ --resource-type analysis model
-lists "--exclude-resource-type" "customers orders stg_customers stg_orders raw_orders raw.customers" --exclude-resource-type test
+lists "--exclude-resource-type" "customers orders stg_customers stg_orders raw_shop_orders raw.customers" --exclude-resource-type test
 lists "-m limits to models" "customers" -m customers+
 
 # No match: dbt's warning, nothing listed, still exit 0.

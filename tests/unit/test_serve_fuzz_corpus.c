@@ -8,7 +8,6 @@
 #include <dirent.h>
 #include <stdio.h>
 
-
 TEST(replays_the_corpus)
 {
     /* CMake compiles with absolute paths: the corpus is beside this file's
