@@ -430,6 +430,8 @@ bool mat_with_retries(db_conn *c, const char *node_name, const mat_exec_opts *o,
         int wait = delay + (int)(now.tv_nsec % (delay / 2 + 1));
         log_warn("Transaction conflict on %s (retry %d of %d in %d ms): %s", node_name, attempt + 1,
                  max, wait, e->message);
+        /* A retry that succeeds must leave no error behind for the caller. */
+        db_error_release(e);
         sleep_ms(wait);
         if (delay < 2000)
             delay *= 2;
