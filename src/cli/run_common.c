@@ -48,37 +48,21 @@ static bool probe_on_conn(void *ctx, const char *database, const char *schema,
     return true;
 }
 
-/* A node's pre-hook / post-hook config, each rendered in the node's
- * context and split by `transaction` as dbt splits them. */
-static bool render_hooks(const project *p, uint32_t idx, const char *key,
-                         const compile_probe *probe, arena *a, sql_list *inside, sql_list *outside,
-                         mlerr *err)
+typedef struct hook_render_ctx {
+    const project *p;
+    const compile_probe *probe;
+} hook_render_ctx;
+
+/* One hook's text rendered in the node's context; blank output runs nothing. */
+static bool render_hook(void *ctx, const pnode *n, const char *key, const char *text, arena *a,
+                        const char **sql, mlerr *err)
 {
-    const pnode *n = &p->nodes[idx];
-    jv v = jv_dict_get_str(n->config, key);
-    if (v.kind == JV_UNDEFINED || v.kind == JV_NONE)
-        return true;
-    size_t len = v.kind == JV_LIST ? jv_list_len(v) : 1;
-    for (size_t i = 0; i < len; i++) {
-        jv h = v.kind == JV_LIST ? jv_list_get(v, i) : v;
-        bool in_txn = true;
-        if (h.kind == JV_DICT) {
-            jv t = jv_dict_get_str(h, "transaction");
-            in_txn = t.kind != JV_BOOL || t.u.b;
-            h = jv_dict_get_str(h, "sql");
-        }
-        if (h.kind != JV_STRING) {
-            mlerr_at(err, EXIT_HANDLED, n->original_file_path, n->line, 0,
-                     "%s of %s must be SQL text, not %s", key, n->name, jv_kind_name(h));
-            return false;
-        }
-        const char *sql;
-        if (!project_render_in_node(p, idx, n->original_file_path, jv_str_ptr(h), probe, a, &sql,
-                                    err))
-            return false;
-        if (sql[strspn(sql, " \t\r\n")])
-            sql_list_add(a, in_txn ? inside : outside, sql);
-    }
+    const hook_render_ctx *h = ctx;
+    const char *out;
+    if (!project_render_in_node(h->p, (uint32_t)(n - h->p->nodes), n->original_file_path, text,
+                                h->probe, a, &out, err))
+        return false;
+    *sql = out[strspn(out, " \t\r\n")] ? out : NULL;
     return true;
 }
 
@@ -98,8 +82,11 @@ static bool compile_at_run_time(void *ctx, const pnode *n, db_conn *c, arena *a,
     }
     if (n->type == NODE_MODEL && !project_compile_node(p, idx, &probe, a, sql, err))
         return false;
-    return render_hooks(p, idx, "pre-hook", &probe, a, &hooks->pre, &hooks->pre_outside, err) &&
-           render_hooks(p, idx, "post-hook", &probe, a, &hooks->post, &hooks->post_outside, err);
+    hook_render_ctx h = {p, &probe};
+    return mat_hooks_collect(n, "pre-hook", render_hook, &h, a, &hooks->pre, &hooks->pre_outside,
+                             err) &&
+           mat_hooks_collect(n, "post-hook", render_hook, &h, a, &hooks->post, &hooks->post_outside,
+                             err);
 }
 
 static bool plain_hooks(const str_list *l, const char *what, arena *a, sql_list *out, mlerr *err)

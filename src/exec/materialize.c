@@ -152,8 +152,8 @@ void mat_plan_table(arena *a, const mat_model *m, relation_kind existing, mat_pl
 
 /* --- a model from a node's config ----------------------------------------- */
 
-static bool hooks_from(const pnode *n, const char *key, arena *a, sql_list *inside,
-                       sql_list *outside, mlerr *err)
+bool mat_hooks_collect(const pnode *n, const char *key, mat_hook_text_fn fn, void *ctx, arena *a,
+                       sql_list *inside, sql_list *outside, mlerr *err)
 {
     jv v = jv_dict_get_str(n->config, key);
     if (v.kind == JV_UNDEFINED || v.kind == JV_NONE)
@@ -168,27 +168,39 @@ static bool hooks_from(const pnode *n, const char *key, arena *a, sql_list *insi
             h = jv_dict_get_str(h, "sql");
         }
         if (h.kind != JV_STRING) {
-            mlerr_at(err, EXIT_HANDLED, n->original_file_path, 0, 0,
+            mlerr_at(err, EXIT_HANDLED, n->original_file_path, n->line, 0,
                      "%s of %s must be SQL text, not %s", key, n->name, jv_kind_name(h));
             return false;
         }
-        const char *sql = jv_str_ptr(h);
-        if (strstr(sql, "{{") || strstr(sql, "{%")) {
-            mlerr_at(err, EXIT_HANDLED, n->original_file_path, 0, 0,
-                     "not supported yet: a %s with Jinja on %s without a compile step", key,
-                     n->name);
+        const char *sql = NULL;
+        if (!fn(ctx, n, key, jv_str_ptr(h), a, &sql, err))
             return false;
-        }
-        sql_list_add(a, in_txn ? inside : outside, sql);
+        if (sql)
+            sql_list_add(a, in_txn ? inside : outside, sql);
     }
+    return true;
+}
+
+/* Hook text taken as it is: Jinja here would need a compile step. */
+static bool plain_hook(void *ctx, const pnode *n, const char *key, const char *text, arena *a,
+                       const char **sql, mlerr *err)
+{
+    if (strstr(text, "{{") || strstr(text, "{%")) {
+        mlerr_at(err, EXIT_HANDLED, n->original_file_path, 0, 0,
+                 "not supported yet: a %s with Jinja on %s without a compile step", key, n->name);
+        return false;
+    }
+    *sql = text;
     return true;
 }
 
 bool mat_hooks_from_config(const pnode *n, arena *a, mat_hooks *out, mlerr *err)
 {
     memset(out, 0, sizeof(*out));
-    return hooks_from(n, "pre-hook", a, &out->pre, &out->pre_outside, err) &&
-           hooks_from(n, "post-hook", a, &out->post, &out->post_outside, err);
+    return mat_hooks_collect(n, "pre-hook", plain_hook, NULL, a, &out->pre, &out->pre_outside,
+                             err) &&
+           mat_hooks_collect(n, "post-hook", plain_hook, NULL, a, &out->post, &out->post_outside,
+                             err);
 }
 
 static bool config_string(const pnode *n, const char *key, const char **out, mlerr *err)

@@ -96,9 +96,18 @@ bool mat_should_full_refresh(const mat_model *m, bool full_refresh_flag);
 bool mat_model_from_node(const pnode *n, const char *compiled_sql, arena *a, mat_model *m,
                          mlerr *err);
 
-/* A node's pre-hook/post-hook config (strings, or {sql, transaction}
- * dicts) as plain SQL, for callers that do not render them: a hook with
- * Jinja in it is an error ("not supported yet") rather than sent raw. */
+/* Turns one hook's text into the SQL to run; *sql NULL means nothing to run. */
+typedef bool (*mat_hook_text_fn)(void *ctx, const pnode *n, const char *key, const char *text,
+                                 arena *a, const char **sql, mlerr *err);
+/* Walks a node's config[key] ("pre-hook"/"post-hook": a string, a list, or
+ * {sql, transaction} dicts) as dbt does, turning each hook's text into SQL
+ * with fn and splitting it by `transaction` into inside and outside. */
+bool mat_hooks_collect(const pnode *n, const char *key, mat_hook_text_fn fn, void *ctx, arena *a,
+                       sql_list *inside, sql_list *outside, mlerr *err);
+
+/* A node's pre-hook/post-hook config as plain SQL, for callers that do not
+ * render them: a hook with Jinja in it is an error ("not supported yet")
+ * rather than sent raw. */
 bool mat_hooks_from_config(const pnode *n, arena *a, mat_hooks *out, mlerr *err);
 
 /* The statements of one materialization step. */
