@@ -61,6 +61,31 @@ static void common_head(mctx *m, jv d, const pnode *n)
     jv_dict_set_str(d, "fqn", strs(m, n->fqn));
 }
 
+/* The ref() and source() calls a node makes, as dbt lists them ("refs",
+ * "sources", then the always-empty "metrics"). */
+static void put_calls(mctx *m, jv d, const pnode *n)
+{
+    arena *a = m->a;
+    jv refs = jv_list(a);
+    for (uint32_t i = 0; i < n->n_refs; i++) {
+        jv r = jv_dict(a);
+        jv_dict_set_str(r, "name", S(m, n->refs[i].name));
+        jv_dict_set_str(r, "package", S(m, n->refs[i].package));
+        jv_dict_set_str(r, "version", S(m, n->refs[i].version));
+        jv_list_append(refs, r);
+    }
+    jv_dict_set_str(d, "refs", refs);
+    jv srcs = jv_list(a);
+    for (uint32_t i = 0; i < n->n_source_refs; i++) {
+        jv pair = jv_list(a);
+        jv_list_append(pair, S(m, n->source_refs[i].source_name));
+        jv_list_append(pair, S(m, n->source_refs[i].table_name));
+        jv_list_append(srcs, pair);
+    }
+    jv_dict_set_str(d, "sources", srcs);
+    jv_dict_set_str(d, "metrics", jv_list(a));
+}
+
 static jv node_json(mctx *m, const pnode *n)
 {
     arena *a = m->a;
@@ -93,24 +118,7 @@ static jv node_json(mctx *m, const pnode *n)
     }
     jv_dict_set_str(dep, "nodes", strs(m, n->depends_on_nodes));
     jv_dict_set_str(d, "language", S(m, n->language ? n->language : "sql"));
-    jv refs = jv_list(a);
-    for (uint32_t i = 0; i < n->n_refs; i++) {
-        jv r = jv_dict(a);
-        jv_dict_set_str(r, "name", S(m, n->refs[i].name));
-        jv_dict_set_str(r, "package", S(m, n->refs[i].package));
-        jv_dict_set_str(r, "version", S(m, n->refs[i].version));
-        jv_list_append(refs, r);
-    }
-    jv_dict_set_str(d, "refs", refs);
-    jv srcs = jv_list(a);
-    for (uint32_t i = 0; i < n->n_source_refs; i++) {
-        jv pair = jv_list(a);
-        jv_list_append(pair, S(m, n->source_refs[i].source_name));
-        jv_list_append(pair, S(m, n->source_refs[i].table_name));
-        jv_list_append(srcs, pair);
-    }
-    jv_dict_set_str(d, "sources", srcs);
-    jv_dict_set_str(d, "metrics", jv_list(a));
+    put_calls(m, d, n);
     jv_dict_set_str(d, "depends_on", dep);
     jv_dict_set_str(d, "compiled_path", S(m, n->compiled_path));
     if (n->compiled_code) {
@@ -198,24 +206,7 @@ static jv exposure_json(mctx *m, const pnode *n)
     jv_dict_set_str(dep, "macros", strs(m, n->depends_on_macros));
     jv_dict_set_str(dep, "nodes", strs(m, n->depends_on_nodes));
     jv_dict_set_str(d, "depends_on", dep);
-    jv refs = jv_list(a);
-    for (uint32_t i = 0; i < n->n_refs; i++) {
-        jv r = jv_dict(a);
-        jv_dict_set_str(r, "name", S(m, n->refs[i].name));
-        jv_dict_set_str(r, "package", S(m, n->refs[i].package));
-        jv_dict_set_str(r, "version", S(m, n->refs[i].version));
-        jv_list_append(refs, r);
-    }
-    jv_dict_set_str(d, "refs", refs);
-    jv srcs = jv_list(a);
-    for (uint32_t i = 0; i < n->n_source_refs; i++) {
-        jv pair = jv_list(a);
-        jv_list_append(pair, S(m, n->source_refs[i].source_name));
-        jv_list_append(pair, S(m, n->source_refs[i].table_name));
-        jv_list_append(srcs, pair);
-    }
-    jv_dict_set_str(d, "sources", srcs);
-    jv_dict_set_str(d, "metrics", jv_list(a));
+    put_calls(m, d, n);
     jv_dict_set_str(d, "created_at", jv_float(0));
     return d;
 }
