@@ -3,11 +3,11 @@
 
 #include "cli/project_summary.h"
 #include "engine/database.h"
-#include "exec/relation.h"
+#include "exec/runtime_compile.h"
 #include "exec/session.h"
 #include "exec/sigwatch.h"
 #include "project/compile.h"
-#include "project/compile_node.h"
+#include "project/dbt_context.h"
 #include "project/manifest.h"
 #include "util/log.h"
 
@@ -30,63 +30,6 @@ static void on_signal(void *ctx, int signo)
     if (t->session)
         exec_session_cancel(t->session);
     pthread_mutex_unlock(&t->lock);
-}
-
-/* adapter.get_relation on the worker's own connection. */
-static bool probe_on_conn(void *ctx, const char *database, const char *schema,
-                          const char *identifier, const char **type)
-{
-    db_conn *c = ctx;
-    relation r = {database, schema, identifier};
-    relation_kind kind = REL_NONE;
-    db_error e = {0};
-    bool ok = relation_probe(c, &r, &kind, &e);
-    db_error_release(&e);
-    if (!ok || kind == REL_NONE)
-        return false;
-    *type = kind == REL_VIEW ? "view" : "table";
-    return true;
-}
-
-typedef struct hook_render_ctx {
-    const project *p;
-    const compile_probe *probe;
-} hook_render_ctx;
-
-/* One hook's text rendered in the node's context; blank output runs nothing. */
-static bool render_hook(void *ctx, const pnode *n, const char *key, const char *text, arena *a,
-                        const char **sql, mlerr *err)
-{
-    const hook_render_ctx *h = ctx;
-    const char *out;
-    if (!project_render_in_node(h->p, (uint32_t)(n - h->p->nodes), n->original_file_path, text,
-                                h->probe, a, &out, err))
-        return false;
-    *sql = out[strspn(out, " \t\r\n")] ? out : NULL;
-    return true;
-}
-
-/* The session's compile hook: models re-rendered with the database at
- * hand (is_incremental() is true only if the table exists now), tests
- * as compiled up front, hooks rendered for models and seeds. */
-static bool compile_at_run_time(void *ctx, const pnode *n, db_conn *c, arena *a, const char **sql,
-                                mat_hooks *hooks, mlerr *err)
-{
-    const project *p = ctx;
-    uint32_t idx = (uint32_t)(n - p->nodes);
-    compile_probe probe = {probe_on_conn, c};
-    memset(hooks, 0, sizeof(*hooks));
-    if (n->type == NODE_TEST) {
-        *sql = n->compiled_code;
-        return true;
-    }
-    if (n->type == NODE_MODEL && !project_compile_node(p, idx, &probe, a, sql, err))
-        return false;
-    hook_render_ctx h = {p, &probe};
-    return mat_hooks_collect(n, "pre-hook", render_hook, &h, a, &hooks->pre, &hooks->pre_outside,
-                             err) &&
-           mat_hooks_collect(n, "post-hook", render_hook, &h, a, &hooks->post, &hooks->post_outside,
-                             err);
 }
 
 static bool plain_hooks(const str_list *l, const char *what, arena *a, sql_list *out, mlerr *err)
@@ -150,7 +93,7 @@ int run_command(const char *which, work_mode mode, const run_args *ra, cli_globa
         .full_refresh = ra->full_refresh,
         .store_failures = ra->store_failures,
         .mat = mat_exec_defaults(),
-        .compile = compile_at_run_time,
+        .compile = exec_compile_at_run_time,
         .compile_ctx = p,
         .write_run_results = true,
     };

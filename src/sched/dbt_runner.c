@@ -2,6 +2,7 @@
 #include "sched/dbt_runner.h"
 
 #include "engine/database.h"
+#include "exec/runtime_compile.h"
 #include "exec/session.h"
 #include "exec/workplan.h"
 #include "project/compile.h"
@@ -184,6 +185,8 @@ static task_outcome dbt_task_run(void *ud, const task_request *req, task_ctl *ct
                       .threads = r->threads,
                       .full_refresh = req->full_refresh,
                       .mat = mat_exec_defaults(),
+                      .compile = exec_compile_at_run_time,
+                      .compile_ctx = p,
                       .quiet = true};
     o.mat.full_refresh = req->full_refresh;
     exec_session *s = exec_session_new(p, &w, d, &o);

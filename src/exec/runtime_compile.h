@@ -1,0 +1,18 @@
+/* runtime_compile: the compile hook every executor of a loaded project
+ * uses (`mallard build/run/seed/test` and the scheduler's dbt tasks).
+ *
+ * A model is rendered again on its worker, right before it runs, with that
+ * worker's connection at hand: is_incremental() and adapter.get_relation
+ * must see the database as it is now, not as it was when the project was
+ * compiled up front.  Tests keep the SQL compiled up front; pre- and
+ * post-hooks of models and seeds are rendered in the node's context. */
+#ifndef MALLARD_EXEC_RUNTIME_COMPILE_H
+#define MALLARD_EXEC_RUNTIME_COMPILE_H
+
+#include "exec/session.h"
+
+/* An exec_compile_fn; ctx is the (const) project the session runs. */
+bool exec_compile_at_run_time(void *ctx, const pnode *n, db_conn *c, arena *a, const char **sql,
+                              mat_hooks *hooks, mlerr *err);
+
+#endif
