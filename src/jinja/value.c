@@ -1086,45 +1086,53 @@ static const unsigned char JSON_PLAIN[256] = {JP64(0), JP64(64), JP64(128), JP64
 #undef JP4
 #undef JP
 
+/* Appends a literal without strlen. */
+#define ADD_LIT(out, lit) strbuf_add((out), (lit), sizeof(lit) - 1)
+
 static void json_string(const char *s, size_t len, const jv_json_opts *o, strbuf *out)
 {
     static const char hex[] = "0123456789abcdef";
     /* JSON_PLAIN[c] & mask: c is printed as itself */
     const unsigned char mask = o->html_safe ? 1 : 3;
+    /* room for the common case (nothing escaped), so plain runs are copied
+     * straight into the buffer; escapes grow it as they go */
     strbuf_grow(out, len + 2);
-    strbuf_addc(out, '"');
+    out->buf[out->len++] = '"';
     size_t i = 0;
     while (i < len) {
         size_t start = i;
         unsigned char c = 0;
         while (i < len && (JSON_PLAIN[c = (unsigned char)s[i]] & mask))
             i++;
-        if (i > start)
-            strbuf_add(out, s + start, i - start);
+        if (i > start) {
+            strbuf_grow(out, i - start + 1);
+            memcpy(out->buf + out->len, s + start, i - start);
+            out->len += i - start;
+        }
         if (i >= len)
             break;
         i++;
         switch (c) {
         case '"':
-            strbuf_adds(out, "\\\"");
+            ADD_LIT(out, "\\\"");
             continue;
         case '\\':
-            strbuf_adds(out, "\\\\");
+            ADD_LIT(out, "\\\\");
             continue;
         case '\n':
-            strbuf_adds(out, "\\n");
+            ADD_LIT(out, "\\n");
             continue;
         case '\r':
-            strbuf_adds(out, "\\r");
+            ADD_LIT(out, "\\r");
             continue;
         case '\t':
-            strbuf_adds(out, "\\t");
+            ADD_LIT(out, "\\t");
             continue;
         case '\b':
-            strbuf_adds(out, "\\b");
+            ADD_LIT(out, "\\b");
             continue;
         case '\f':
-            strbuf_adds(out, "\\f");
+            ADD_LIT(out, "\\f");
             continue;
         }
         long cp = c;
@@ -1144,10 +1152,10 @@ static void json_string(const char *s, size_t len, const jv_json_opts *o, strbuf
             long hi = 0xd800 + (v >> 10), lo = 0xdc00 + (v & 0x3ff);
             strbuf_addf(out, "\\u%04lx\\u%04lx", hi, lo);
         } else {
-            char esc[7] = {
-                '\\',         'u', hex[(cp >> 12) & 15], hex[(cp >> 8) & 15], hex[(cp >> 4) & 15],
-                hex[cp & 15], 0};
-            strbuf_adds(out, esc);
+            char esc[6] = {
+                '\\',        'u', hex[(cp >> 12) & 15], hex[(cp >> 8) & 15], hex[(cp >> 4) & 15],
+                hex[cp & 15]};
+            strbuf_add(out, esc, sizeof esc);
         }
     }
     strbuf_addc(out, '"');
@@ -1213,10 +1221,13 @@ static void json_at(jv v, const jv_json_opts *o, int level, const visit *up, str
     switch (v.kind) {
     case JV_UNDEFINED:
     case JV_NONE:
-        strbuf_adds(out, "null");
+        ADD_LIT(out, "null");
         return;
     case JV_BOOL:
-        strbuf_adds(out, v.u.b ? "true" : "false");
+        if (v.u.b)
+            ADD_LIT(out, "true");
+        else
+            ADD_LIT(out, "false");
         return;
     case JV_INT:
         strbuf_addf(out, "%" PRId64, v.u.i);
@@ -1246,20 +1257,21 @@ static void json_at(jv v, const jv_json_opts *o, int level, const visit *up, str
     }
     const void *self = v.kind == JV_LIST ? (const void *)v.u.l : (const void *)v.u.d;
     if (visiting(up, self) || (up && up->depth >= MAX_VALUE_DEPTH)) {
-        strbuf_adds(out, "null");
+        ADD_LIT(out, "null");
         return;
     }
     visit here = {self, up, up ? up->depth + 1 : 1};
     const char *item_sep = o->indent >= 0 ? "," : ", ";
+    size_t item_sep_len = o->indent >= 0 ? 1 : 2;
     if (v.kind == JV_LIST) {
         if (v.u.l->len == 0) {
-            strbuf_adds(out, "[]");
+            ADD_LIT(out, "[]");
             return;
         }
         strbuf_addc(out, '[');
         for (size_t i = 0; i < v.u.l->len; i++) {
             if (i)
-                strbuf_adds(out, item_sep);
+                strbuf_add(out, item_sep, item_sep_len);
             if (o->indent >= 0)
                 json_newline(o, level + 1, out);
             json_at(v.u.l->items[i], o, level + 1, &here, out);
@@ -1271,30 +1283,38 @@ static void json_at(jv v, const jv_json_opts *o, int level, const visit *up, str
     }
     size_t n = v.u.d->len;
     if (n == 0) {
-        strbuf_adds(out, "{}");
+        ADD_LIT(out, "{}");
         return;
     }
-    json_pair *pairs = xmalloc(n * sizeof *pairs);
-    for (size_t i = 0; i < n; i++) {
-        pairs[i].key = v.u.d->entries[i].key;
-        pairs[i].value = v.u.d->entries[i].value;
-    }
-    if (o->sort_keys)
+    /* insertion order needs no copy; sort_keys sorts a copy of the pairs */
+    json_pair *pairs = NULL;
+    if (o->sort_keys) {
+        pairs = xmalloc(n * sizeof *pairs);
+        for (size_t i = 0; i < n; i++) {
+            pairs[i].key = v.u.d->entries[i].key;
+            pairs[i].value = v.u.d->entries[i].value;
+        }
         qsort(pairs, n, sizeof *pairs, json_pair_cmp);
+    }
     strbuf_addc(out, '{');
     for (size_t i = 0; i < n; i++) {
         if (i)
-            strbuf_adds(out, item_sep);
+            strbuf_add(out, item_sep, item_sep_len);
         if (o->indent >= 0)
             json_newline(o, level + 1, out);
-        json_key(pairs[i].key, o, out);
-        strbuf_adds(out, ": ");
-        json_at(pairs[i].value, o, level + 1, &here, out);
+        json_key(pairs ? pairs[i].key : v.u.d->entries[i].key, o, out);
+        ADD_LIT(out, ": ");
+        json_at(pairs ? pairs[i].value : v.u.d->entries[i].value, o, level + 1, &here, out);
     }
     free(pairs);
     if (o->indent >= 0)
         json_newline(o, level, out);
     strbuf_addc(out, '}');
+}
+
+void jv_json_string(const char *s, size_t len, const jv_json_opts *opts, strbuf *out)
+{
+    json_string(s, len, opts, out);
 }
 
 void jv_to_json_opts(jv v, const jv_json_opts *opts, strbuf *out)

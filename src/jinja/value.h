@@ -184,6 +184,9 @@ typedef struct jv_json_opts {
     bool ensure_ascii;
 } jv_json_opts;
 void jv_to_json_opts(jv v, const jv_json_opts *opts, strbuf *out);
+/* One string as jv_to_json_opts prints a string value (for writers that
+ * stream JSON without building a value tree). */
+void jv_json_string(const char *s, size_t len, const jv_json_opts *opts, strbuf *out);
 /* Where JSON text failed to parse (1-based), and why. */
 typedef struct jv_json_error {
     int line, col;

@@ -1,7 +1,8 @@
 /* manifest: dbt's manifest v12 (see manifest.h).
  *
- * The manifest is built as one jv tree in a scratch arena and printed with
- * json.dumps' separators; key order follows dbt's own output so that diffs
+ * The manifest is streamed with json.dumps' separators: node entries are
+ * printed straight from the pnodes, the smaller sections through a jv tree
+ * in a scratch arena; key order follows dbt's own output so that diffs
  * against a dbt manifest stay readable. */
 #include "project/manifest.h"
 
@@ -36,16 +37,6 @@ static jv strs(mctx *m, str_list l)
 static jv or_dict(mctx *m, jv v)
 {
     return v.kind == JV_DICT ? v : jv_dict(m->a);
-}
-
-static jv docs_of(mctx *m, const pnode *n)
-{
-    if (n->docs.kind == JV_DICT)
-        return n->docs;
-    jv d = jv_dict(m->a);
-    jv_dict_set_str(d, "show", jv_bool(true));
-    jv_dict_set_str(d, "node_color", jv_none());
-    return d;
 }
 
 static void common_head(mctx *m, jv d, const pnode *n)
@@ -86,72 +77,232 @@ static void put_calls(mctx *m, jv d, const pnode *n)
     jv_dict_set_str(d, "metrics", jv_list(a));
 }
 
-static jv node_json(mctx *m, const pnode *n)
+/* --- nodes, streamed -------------------------------------------------------
+ * Nodes are most of the manifest, so their entries are printed straight from
+ * the pnode instead of through a jv tree; the bytes are the ones
+ * jv_to_json_opts would print for that tree (json.dumps' separators). */
+typedef struct jw {
+    strbuf *out;
+    const jv_json_opts *o;
+    bool first;
+} jw;
+
+/* KEY(w, "name") writes [, ]"name": with the quotes and colon in the literal. */
+#define KEY(w, k) jw_key((w), "\"" k "\": ", sizeof("\"" k "\": ") - 1)
+/* LIT takes a string literal only (sizeof gives its length) */
+#define LIT(w, l) strbuf_add((w)->out, "" l, sizeof(l) - 1)
+
+static void jw_key(jw *w, const char *quoted, size_t len)
 {
-    arena *a = m->a;
-    jv d = jv_dict(a);
-    common_head(m, d, n);
-    jv_dict_set_str(d, "alias", S(m, n->alias));
-    jv cs = jv_dict(a);
-    jv_dict_set_str(cs, "name", S(m, n->test.kind == TEST_GENERIC ? "none" : "sha256"));
-    jv_dict_set_str(cs, "checksum", S(m, n->test.kind == TEST_GENERIC ? "" : n->checksum));
-    jv_dict_set_str(d, "checksum", cs);
-    jv_dict_set_str(d, "config", or_dict(m, n->config));
-    jv_dict_set_str(d, "tags", strs(m, n->tags));
-    jv_dict_set_str(d, "description", S(m, n->description ? n->description : ""));
-    jv_dict_set_str(d, "columns", or_dict(m, n->columns));
-    jv_dict_set_str(d, "meta", or_dict(m, n->meta));
-    jv_dict_set_str(d, "group", jv_none());
-    jv_dict_set_str(d, "docs", docs_of(m, n));
-    jv_dict_set_str(d, "patch_path", S(m, n->patch_path));
-    jv_dict_set_str(d, "build_path", jv_none());
-    jv_dict_set_str(d, "unrendered_config", or_dict(m, n->unrendered_config));
-    jv_dict_set_str(d, "created_at", jv_float(0));
-    jv_dict_set_str(d, "relation_name", S(m, n->relation_name));
-    jv_dict_set_str(d, "raw_code", S(m, n->raw_code ? n->raw_code : ""));
-    jv dep = jv_dict(a);
-    jv_dict_set_str(dep, "macros", strs(m, n->depends_on_macros));
+    if (!w->first)
+        strbuf_add(w->out, ", ", 2);
+    w->first = false;
+    strbuf_add(w->out, quoted, len);
+}
+
+static void jw_str(jw *w, const char *s)
+{
+    if (s)
+        jv_json_string(s, strlen(s), w->o, w->out);
+    else
+        LIT(w, "null");
+}
+
+static void jw_val(jw *w, jv v)
+{
+    jv_to_json_opts(v, w->o, w->out);
+}
+
+static void jw_dict_or_empty(jw *w, jv v)
+{
+    if (v.kind == JV_DICT)
+        jw_val(w, v);
+    else
+        LIT(w, "{}");
+}
+
+static void jw_strs(jw *w, str_list l)
+{
+    if (l.n == 0) {
+        LIT(w, "[]");
+        return;
+    }
+    strbuf_addc(w->out, '[');
+    for (uint32_t i = 0; i < l.n; i++) {
+        if (i)
+            LIT(w, ", ");
+        jw_str(w, l.items[i]);
+    }
+    strbuf_addc(w->out, ']');
+}
+
+static void jw_calls(jw *w, const pnode *n)
+{
+    KEY(w, "refs");
+    if (n->n_refs == 0)
+        LIT(w, "[]");
+    for (uint32_t i = 0; i < n->n_refs; i++) {
+        if (i)
+            LIT(w, ", {\"name\": ");
+        else
+            LIT(w, "[{\"name\": ");
+        jw_str(w, n->refs[i].name);
+        LIT(w, ", \"package\": ");
+        jw_str(w, n->refs[i].package);
+        LIT(w, ", \"version\": ");
+        jw_str(w, n->refs[i].version);
+        strbuf_addc(w->out, '}');
+    }
+    if (n->n_refs)
+        strbuf_addc(w->out, ']');
+    KEY(w, "sources");
+    if (n->n_source_refs == 0)
+        LIT(w, "[]");
+    for (uint32_t i = 0; i < n->n_source_refs; i++) {
+        if (i)
+            LIT(w, ", [");
+        else
+            LIT(w, "[[");
+        jw_str(w, n->source_refs[i].source_name);
+        LIT(w, ", ");
+        jw_str(w, n->source_refs[i].table_name);
+        strbuf_addc(w->out, ']');
+    }
+    if (n->n_source_refs)
+        strbuf_addc(w->out, ']');
+    KEY(w, "metrics");
+    LIT(w, "[]");
+}
+
+/* One node (model, seed, test, analysis) as a JSON object. */
+static void put_node(strbuf *out, const jv_json_opts *o, const project *p, const pnode *n)
+{
+    jw w = {out, o, true};
+    strbuf_addc(out, '{');
+    KEY(&w, "database");
+    jw_str(&w, n->database);
+    KEY(&w, "schema");
+    jw_str(&w, n->schema);
+    KEY(&w, "name");
+    jw_str(&w, n->name);
+    KEY(&w, "resource_type");
+    jw_str(&w, node_type_name(n->type));
+    KEY(&w, "package_name");
+    jw_str(&w, n->package_name);
+    KEY(&w, "path");
+    jw_str(&w, n->path);
+    KEY(&w, "original_file_path");
+    jw_str(&w, n->original_file_path);
+    KEY(&w, "unique_id");
+    jw_str(&w, n->unique_id);
+    KEY(&w, "fqn");
+    jw_strs(&w, n->fqn);
+    KEY(&w, "alias");
+    jw_str(&w, n->alias);
+    KEY(&w, "checksum");
+    LIT(&w, "{\"name\": ");
+    jw_str(&w, n->test.kind == TEST_GENERIC ? "none" : "sha256");
+    LIT(&w, ", \"checksum\": ");
+    jw_str(&w, n->test.kind == TEST_GENERIC ? "" : n->checksum);
+    strbuf_addc(out, '}');
+    KEY(&w, "config");
+    jw_dict_or_empty(&w, n->config);
+    KEY(&w, "tags");
+    jw_strs(&w, n->tags);
+    KEY(&w, "description");
+    jw_str(&w, n->description ? n->description : "");
+    KEY(&w, "columns");
+    jw_dict_or_empty(&w, n->columns);
+    KEY(&w, "meta");
+    jw_dict_or_empty(&w, n->meta);
+    KEY(&w, "group");
+    LIT(&w, "null");
+    KEY(&w, "docs");
+    if (n->docs.kind == JV_DICT)
+        jw_val(&w, n->docs);
+    else
+        LIT(&w, "{\"show\": true, \"node_color\": null}");
+    KEY(&w, "patch_path");
+    jw_str(&w, n->patch_path);
+    KEY(&w, "build_path");
+    LIT(&w, "null");
+    KEY(&w, "unrendered_config");
+    jw_dict_or_empty(&w, n->unrendered_config);
+    KEY(&w, "created_at");
+    LIT(&w, "0.0");
+    KEY(&w, "relation_name");
+    jw_str(&w, n->relation_name);
+    KEY(&w, "raw_code");
+    jw_str(&w, n->raw_code ? n->raw_code : "");
     if (n->type == NODE_SEED) {
-        jv_dict_set_str(d, "root_path", S(m, m->p->dir));
-        jv_dict_set_str(d, "depends_on", dep);
-        return d;
+        KEY(&w, "root_path");
+        jw_str(&w, p->dir);
+        KEY(&w, "depends_on");
+        LIT(&w, "{\"macros\": ");
+        jw_strs(&w, n->depends_on_macros);
+        strbuf_addc(out, '}');
+        strbuf_addc(out, '}');
+        return;
     }
-    jv_dict_set_str(dep, "nodes", strs(m, n->depends_on_nodes));
-    jv_dict_set_str(d, "language", S(m, n->language ? n->language : "sql"));
-    put_calls(m, d, n);
-    jv_dict_set_str(d, "depends_on", dep);
-    jv_dict_set_str(d, "compiled_path", S(m, n->compiled_path));
+    KEY(&w, "language");
+    jw_str(&w, n->language ? n->language : "sql");
+    jw_calls(&w, n);
+    KEY(&w, "depends_on");
+    LIT(&w, "{\"macros\": ");
+    jw_strs(&w, n->depends_on_macros);
+    LIT(&w, ", \"nodes\": ");
+    jw_strs(&w, n->depends_on_nodes);
+    strbuf_addc(out, '}');
+    KEY(&w, "compiled_path");
+    jw_str(&w, n->compiled_path);
     if (n->compiled_code) {
-        jv_dict_set_str(d, "compiled", jv_bool(true));
-        jv_dict_set_str(d, "compiled_code", S(m, n->compiled_code));
-        jv_dict_set_str(d, "extra_ctes_injected", jv_bool(true));
-        jv_dict_set_str(d, "extra_ctes", jv_list(a));
+        KEY(&w, "compiled");
+        LIT(&w, "true");
+        KEY(&w, "compiled_code");
+        jw_str(&w, n->compiled_code);
+        KEY(&w, "extra_ctes_injected");
+        LIT(&w, "true");
+        KEY(&w, "extra_ctes");
+        LIT(&w, "[]");
     }
-    jv contract = jv_dict(a);
-    jv_dict_set_str(contract, "enforced", jv_bool(false));
-    jv_dict_set_str(contract, "alias_types", jv_bool(true));
-    jv_dict_set_str(contract, "checksum", jv_none());
-    jv_dict_set_str(d, "contract", contract);
+    KEY(&w, "contract");
+    LIT(&w, "{\"enforced\": false, \"alias_types\": true, \"checksum\": null}");
     if (n->type == NODE_MODEL) {
-        jv_dict_set_str(d, "access", S(m, "protected"));
-        jv_dict_set_str(d, "constraints", jv_list(a));
-        jv_dict_set_str(d, "version", S(m, n->version));
-        jv_dict_set_str(d, "latest_version", jv_none());
-        jv_dict_set_str(d, "deprecation_date", jv_none());
-        jv_dict_set_str(d, "primary_key", jv_list(a));
+        KEY(&w, "access");
+        LIT(&w, "\"protected\"");
+        KEY(&w, "constraints");
+        LIT(&w, "[]");
+        KEY(&w, "version");
+        jw_str(&w, n->version);
+        KEY(&w, "latest_version");
+        LIT(&w, "null");
+        KEY(&w, "deprecation_date");
+        LIT(&w, "null");
+        KEY(&w, "primary_key");
+        LIT(&w, "[]");
     }
     if (n->type == NODE_TEST && n->test.kind == TEST_GENERIC) {
-        jv_dict_set_str(d, "column_name", S(m, n->test.column_name));
-        const pnode *t = n->test.attached_node >= 0 ? &m->p->nodes[n->test.attached_node] : NULL;
-        jv_dict_set_str(d, "file_key_name",
-                        t ? jv_string_fmt(a, "%ss.%s", node_type_name(t->type), t->name)
-                        : n->n_source_refs
-                            ? jv_string_fmt(a, "sources.%s", n->source_refs[0].source_name)
-                            : jv_none());
-        jv_dict_set_str(d, "attached_node", t ? S(m, t->unique_id) : jv_none());
-        jv_dict_set_str(d, "test_metadata", n->test_metadata);
+        KEY(&w, "column_name");
+        jw_str(&w, n->test.column_name);
+        const pnode *t = n->test.attached_node >= 0 ? &p->nodes[n->test.attached_node] : NULL;
+        KEY(&w, "file_key_name");
+        if (t || n->n_source_refs) {
+            strbuf key = STRBUF_INIT;
+            if (t)
+                strbuf_addf(&key, "%ss.%s", node_type_name(t->type), t->name);
+            else
+                strbuf_addf(&key, "sources.%s", n->source_refs[0].source_name);
+            jv_json_string(key.buf, key.len, o, out);
+            strbuf_release(&key);
+        } else {
+            LIT(&w, "null");
+        }
+        KEY(&w, "attached_node");
+        jw_str(&w, t ? t->unique_id : NULL);
+        KEY(&w, "test_metadata");
+        jw_val(&w, n->test_metadata);
     }
-    return d;
+    strbuf_addc(out, '}');
 }
 
 static jv source_json(mctx *m, const pnode *n)
@@ -282,10 +433,10 @@ static void maybe_flush(writer *w, bool force)
 static void put_key(writer *w, const char *key)
 {
     if (!w->first)
-        strbuf_adds(w->out, ", ");
+        strbuf_add(w->out, ", ", 2);
     w->first = false;
-    jv_to_json_opts(jv_string(&w->scratch, key), w->opts, w->out);
-    strbuf_adds(w->out, ": ");
+    jv_json_string(key, strlen(key), w->opts, w->out);
+    strbuf_add(w->out, ": ", 2);
 }
 
 static void put_entry(writer *w, const char *key, jv value)
@@ -312,14 +463,10 @@ typedef struct chunk_job {
     pthread_cond_t ready;
 } chunk_job;
 
-static jv node_json(mctx *m, const pnode *n);
-
 static void print_chunk(chunk_job *job, size_t c)
 {
     const project *p = job->p;
     jv_json_opts o = {.indent = -1};
-    arena scratch = ARENA_INIT;
-    mctx m = {&scratch, p};
     strbuf *sb = &job->chunks[c];
     uint32_t end = (uint32_t)((c + 1) * CHUNK_NODES);
     if (end > p->n_nodes)
@@ -328,13 +475,11 @@ static void print_chunk(chunk_job *job, size_t c)
         const pnode *n = &p->nodes[i];
         if (n->type == NODE_SOURCE || n->type == NODE_EXPOSURE)
             continue;
-        strbuf_adds(sb, ", ");
-        jv_to_json_opts(jv_string(&scratch, n->unique_id), &o, sb);
-        strbuf_adds(sb, ": ");
-        jv_to_json_opts(node_json(&m, n), &o, sb);
-        arena_free(&scratch);
+        strbuf_add(sb, ", ", 2);
+        jv_json_string(n->unique_id, strlen(n->unique_id), &o, sb);
+        strbuf_add(sb, ": ", 2);
+        put_node(sb, &o, p, n);
     }
-    arena_free(&scratch);
     pthread_mutex_lock(&job->lock);
     job->done[c] = true;
     pthread_cond_broadcast(&job->ready);
@@ -459,8 +604,6 @@ static void write_manifest(const project *p, strbuf *out, FILE *file, bool *fail
                     put_entry(&w, n->unique_id, source_json(m, n));
                 else if (kind == 2 && exp)
                     put_entry(&w, n->unique_id, exposure_json(m, n));
-                else if (kind == 0 && !src && !exp)
-                    put_entry(&w, n->unique_id, node_json(m, n));
             }
         }
         close_section(&w);
@@ -474,12 +617,20 @@ static void write_manifest(const project *p, strbuf *out, FILE *file, bool *fail
     for (uint32_t i = 0; i < p->n_disabled;) {
         /* one list per unique_id (dbt keeps every disabled version) */
         const pnode *n = &p->disabled[i];
-        jv l = jv_list(a);
+        put_key(&w, n->unique_id);
+        strbuf_addc(out, '[');
         uint32_t j = i;
-        for (; j < p->n_disabled && strcmp(p->disabled[j].unique_id, n->unique_id) == 0; j++)
-            jv_list_append(l, p->disabled[j].type == NODE_SOURCE ? source_json(m, &p->disabled[j])
-                                                                 : node_json(m, &p->disabled[j]));
-        put_entry(&w, n->unique_id, l);
+        for (; j < p->n_disabled && strcmp(p->disabled[j].unique_id, n->unique_id) == 0; j++) {
+            if (j > i)
+                strbuf_add(out, ", ", 2);
+            if (p->disabled[j].type == NODE_SOURCE)
+                jv_to_json_opts(source_json(m, &p->disabled[j]), &o, out);
+            else
+                put_node(out, &o, p, &p->disabled[j]);
+        }
+        strbuf_addc(out, ']');
+        arena_free(&w.scratch);
+        maybe_flush(&w, false);
         i = j;
     }
     close_section(&w);
