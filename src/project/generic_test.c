@@ -10,7 +10,9 @@
  * 10 hex digits of md5(name + repr(sorted test metadata)). */
 #include "project/digest.h"
 #include "project/loader.h"
+#include "project/parse_pool.h"
 #include "project/yaml_jv.h"
+#include "util/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -106,16 +108,22 @@ static bool valid_ident(const char *s, size_t n)
     return true;
 }
 
-static bool fail(loader *L, const char *file, const ynode *at, const char *msg)
+static bool fail(mlerr *err, const char *file, const ynode *at, const char *msg)
 {
-    mlerr_at(L->err, EXIT_SETUP, file, at->line, at->col, "%s", msg);
+    mlerr_at(err, EXIT_SETUP, file, at->line, at->col, "%s", msg);
     return false;
 }
 
-bool generic_test_build(loader *L, lnode *target, const char *yml_rel, const ynode *test,
-                        const char *column_name, jv column_tags, const char *version)
+/* Fills in the test node reserved for one declaration.  Runs on any thread:
+ * it reads the loader and the target node, and allocates only from a. */
+static bool build_test(const loader *L, const test_job *job, arena *a, mlerr *err)
 {
-    arena *a = L->a;
+    lnode *target = job->target;
+    const char *yml_rel = job->yml_rel;
+    const ynode *test = job->test;
+    const char *column_name = job->column_name;
+    jv column_tags = job->column_tags;
+    const char *version = job->version;
     const char *test_name = NULL;
     jv args;
     /* The three spellings: "unique", {unique: {...}}, {test_name: unique, ...} */
@@ -125,7 +133,7 @@ bool generic_test_build(loader *L, lnode *target, const char *yml_rel, const yno
     } else if (test->kind == YNODE_MAP && ymap_get(test, "test_name")) {
         const ynode *tn = ymap_get(test, "test_name");
         if (tn->kind != YNODE_SCALAR)
-            return fail(L, yml_rel, tn, "test_name must be a string");
+            return fail(err, yml_rel, tn, "test_name must be a string");
         test_name = tn->str;
         args = jv_dict(a);
         for (size_t i = 0; i < test->n; i++) {
@@ -137,14 +145,14 @@ bool generic_test_build(loader *L, lnode *target, const char *yml_rel, const yno
     } else if (test->kind == YNODE_MAP && test->n == 1) {
         const ynode *k = YMAP_KEY(test, 0), *v = YMAP_VAL(test, 0);
         if (k->kind != YNODE_SCALAR)
-            return fail(L, yml_rel, k, "a test's name must be a string");
+            return fail(err, yml_rel, k, "a test's name must be a string");
         test_name = k->str;
         if (!yscalar_is_null(v) && v->kind != YNODE_MAP)
-            return fail(L, yml_rel, v,
+            return fail(err, yml_rel, v,
                         "a test's arguments must be a mapping (for example  values: [a, b])");
         args = v && v->kind == YNODE_MAP ? yaml_to_jv(a, v) : jv_dict(a);
     } else {
-        return fail(L, yml_rel, test,
+        return fail(err, yml_rel, test,
                     "a test must be a name, or a mapping with exactly one test name as its key");
     }
     /* arguments: {...} holds the test's keyword arguments (dbt 1.10+) */
@@ -157,7 +165,7 @@ bool generic_test_build(loader *L, lnode *target, const char *yml_rel, const yno
     if (column_name)
         jv_dict_set_str(args, "column_name", jv_string(a, column_name));
     if (jv_dict_has(args, jv_string(a, "model")))
-        return fail(L, yml_rel, test, "a test cannot take an argument named `model`");
+        return fail(err, yml_rel, test, "a test cannot take an argument named `model`");
 
     /* namespace.name */
     const char *dot = strchr(test_name, '.');
@@ -168,21 +176,21 @@ bool generic_test_build(loader *L, lnode *target, const char *yml_rel, const yno
     }
     if ((ns && !valid_ident(ns, strlen(ns))) || !valid_ident(name, strlen(name)))
         return fail(
-            L, yml_rel, test,
+            err, yml_rel, test,
             arena_printf(a, "'%s' is not a valid test name: use name or package.name", test_name));
 
     /* configs given as arguments, then `config:` */
     jv cfg = jv_dict(a);
     jv nested = jv_dict_get_str(args, "config");
     if (nested.kind != JV_UNDEFINED && nested.kind != JV_DICT)
-        return fail(L, yml_rel, test, "a test's `config:` must be a mapping");
+        return fail(err, yml_rel, test, "a test's `config:` must be a mapping");
     for (size_t i = 0; config_args[i]; i++) {
         jv key = jv_string(a, config_args[i]);
         jv v = jv_dict_get(args, key);
         if (v.kind != JV_UNDEFINED) {
             jv_dict_remove(args, key);
             if (nested.kind == JV_DICT && jv_dict_has(nested, key) && jv_truthy(v))
-                return fail(L, yml_rel, test,
+                return fail(err, yml_rel, test,
                             arena_printf(a,
                                          "test config `%s` is given twice: as an argument and "
                                          "under config:",
@@ -208,7 +216,7 @@ bool generic_test_build(loader *L, lnode *target, const char *yml_rel, const yno
                               ? config_check_value(a, jv_str_ptr(k), jv_dict_value_at(cfg, i))
                               : NULL;
         if (bad)
-            return fail(L, yml_rel, test, bad);
+            return fail(err, yml_rel, test, bad);
     }
     const char *description = "";
     jv d = jv_dict_get_str(args, "description");
@@ -281,7 +289,7 @@ bool generic_test_build(loader *L, lnode *target, const char *yml_rel, const yno
     digest_md5_hex(hs.buf, hs.len, md5);
     strbuf_release(&hs);
 
-    lnode *ln = loader_new_node(L, NODE_TEST);
+    lnode *ln = job->slot;
     pnode *n = &ln->n;
     ln->is_yml_node = true;
     ln->target = target;
@@ -390,4 +398,31 @@ bool generic_test_build(loader *L, lnode *target, const char *yml_rel, const yno
         n->n_refs = 1;
     }
     return true;
+}
+
+bool generic_test_build(loader *L, lnode *target, const char *yml_rel, const ynode *test,
+                        const char *column_name, jv column_tags, const char *version)
+{
+    if (L->n_test_jobs == L->cap_test_jobs) {
+        L->cap_test_jobs = L->cap_test_jobs ? L->cap_test_jobs * 2 : 256;
+        L->test_jobs = xrealloc(L->test_jobs, L->cap_test_jobs * sizeof(test_job));
+    }
+    /* the node's place in the node list is taken now, in declaration order */
+    test_job *job = &L->test_jobs[L->n_test_jobs++];
+    *job = (test_job){
+        loader_new_node(L, NODE_TEST), target, yml_rel, test, column_name, column_tags, version};
+    return true;
+}
+
+static bool build_one(void *ctx, size_t i, arena *keep, mlerr *err)
+{
+    const loader *L = ctx;
+    return build_test(L, &L->test_jobs[i], keep, err);
+}
+
+bool generic_tests_finish(loader *L)
+{
+    bool ok = parse_pool_run(L->p, L->a, L->n_test_jobs, 64, build_one, L, L->err, NULL);
+    L->n_test_jobs = 0;
+    return ok;
 }

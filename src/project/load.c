@@ -108,6 +108,7 @@ static void loader_release(loader *L)
     free(L->macros);
     free(L->docs);
     free(L->ymls);
+    free(L->test_jobs);
     free(L->level_cache);
     strmap_free(&L->node_names);
 }

@@ -36,6 +36,18 @@ typedef struct yml_file {
     ynode *root;
 } yml_file;
 
+/* A generic test declared in properties YAML, built after the YAML pass
+ * (on all cores) into the node reserved for it. */
+typedef struct test_job {
+    lnode *slot;
+    lnode *target;
+    const char *yml_rel;
+    const ynode *test;
+    const char *column_name;
+    jv column_tags;
+    const char *version;
+} test_job;
+
 typedef struct level_entry {
     const ynode *level;
     jv configs;
@@ -52,6 +64,8 @@ typedef struct loader {
     size_t n_docs, cap_docs;
     yml_file *ymls;
     size_t n_ymls, cap_ymls;
+    test_job *test_jobs;
+    size_t n_test_jobs, cap_test_jobs;
     /* dbt_project.yml config trees (NULL when absent). */
     const ynode *cfg_models, *cfg_seeds, *cfg_tests, *cfg_sources, *cfg_analyses;
     const char *project_path;     /* dbt_project.yml's absolute path, for errors */
@@ -94,9 +108,13 @@ bool config_merge(arena *a, jv dst, jv level, const char **why);
 const char *config_check_value(arena *a, const char *key, jv value);
 jv config_defaults(arena *a, node_type type);
 
-/* generic_test.c */
+/* generic_test.c: generic_test_build reserves the test's node and queues
+ * it; generic_tests_finish builds the queued tests on all cores and reports
+ * the first failing declaration's error, replacing any error already set
+ * (every queued test was declared before whatever failed later). */
 bool generic_test_build(loader *L, lnode *target, const char *yml_rel, const ynode *test,
                         const char *column_name, jv column_tags, const char *version);
+bool generic_tests_finish(loader *L);
 
 /* graph.c: the enabled/disabled split in unique_id order with lookup maps,
  * then refs to edges and the cycle check. */

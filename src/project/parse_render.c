@@ -1,5 +1,6 @@
 /* parse_render: rendering while loading (see parse_render.h). */
 #include "project/parse_render.h"
+#include "project/parse_pool.h"
 
 #include "project/dbt_context.h"
 #include "project/dbt_macros.h"
@@ -8,14 +9,11 @@
 #include "util/xalloc.h"
 
 #include <ctype.h>
-#include <pthread.h>
 #include <regex.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 /* --- what parse-time ref()/source() check against ------------------------- */
 
@@ -408,95 +406,24 @@ static bool render_node(loader *L, lnode *ln, arena *keep, mlerr *err)
     return ok;
 }
 
-/* Nodes render independently, so they are shared out among threads; each
- * keeps what it finds in its own arena (handed to the project at the end)
- * and stops everyone at its first error.  The reported error is the one of
- * the earliest failing node, whichever thread found it. */
-typedef struct render_pool {
-    loader *L;
-    atomic_size_t next;
-    atomic_bool stop;
-} render_pool;
-
-typedef struct render_worker {
-    render_pool *pool;
-    arena *keep;
-    mlerr err;
-    size_t failed_at; /* node index, or SIZE_MAX */
-} render_worker;
-
+/* Nodes render independently, so they are shared out among threads
+ * (parse_pool): each keeps what it finds in its own arena, and the reported
+ * error is the one of the earliest failing node, whichever thread found it. */
 enum {
     RENDER_BATCH = 32
 };
 
-static void *render_thread(void *arg)
+static bool render_one(void *ctx, size_t i, arena *keep, mlerr *err)
 {
-    render_worker *w = arg;
-    render_pool *pool = w->pool;
-    loader *L = pool->L;
-    for (;;) {
-        size_t start = atomic_fetch_add(&pool->next, RENDER_BATCH);
-        if (start >= L->nodes.n || atomic_load(&pool->stop))
-            break;
-        size_t end = start + RENDER_BATCH < L->nodes.n ? start + RENDER_BATCH : L->nodes.n;
-        for (size_t i = start; i < end; i++) {
-            lnode *ln = L->nodes.items[i];
-            if (renders(&ln->n) && !render_node(L, ln, w->keep, &w->err)) {
-                w->failed_at = i;
-                atomic_store(&pool->stop, true);
-                return NULL;
-            }
-        }
-    }
-    return NULL;
-}
-
-static int render_threads(size_t nodes)
-{
-    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-    if (nodes < 4 * RENDER_BATCH || cpus < 2)
-        return 1;
-    return cpus > 8 ? 8 : (int)cpus;
+    loader *L = ctx;
+    lnode *ln = L->nodes.items[i];
+    return !renders(&ln->n) || render_node(L, ln, keep, err);
 }
 
 bool parse_render_nodes(loader *L)
 {
     looks_like_func(""); /* compile the shared regex before any thread uses it */
-    project *p = L->p;
-    int nthreads = render_threads(L->nodes.n);
-    render_pool pool = {.L = L};
-    atomic_init(&pool.next, 0);
-    atomic_init(&pool.stop, false);
-    render_worker *w = xcalloc((size_t)nthreads, sizeof(render_worker));
-    pthread_t *tids = xcalloc((size_t)nthreads, sizeof(pthread_t));
-    p->side_arenas =
-        xrealloc(p->side_arenas, (p->n_side_arenas + (size_t)nthreads) * sizeof(arena));
-    for (int t = 0; t < nthreads; t++) {
-        w[t].pool = &pool;
-        w[t].keep = t == 0 ? L->a : &p->side_arenas[p->n_side_arenas++];
-        if (t > 0)
-            *w[t].keep = (arena)ARENA_INIT;
-        w[t].failed_at = SIZE_MAX;
-    }
-    bool *started = xcalloc((size_t)nthreads, sizeof(bool));
-    for (int t = 1; t < nthreads; t++)
-        started[t] = pthread_create(&tids[t], NULL, render_thread, &w[t]) == 0;
-    render_thread(&w[0]);
-    for (int t = 1; t < nthreads; t++)
-        if (started[t])
-            pthread_join(tids[t], NULL);
-    int worst = -1;
-    for (int t = 0; t < nthreads; t++)
-        if (w[t].failed_at != SIZE_MAX && (worst < 0 || w[t].failed_at < w[worst].failed_at))
-            worst = t;
-    if (worst >= 0)
-        mlerr_set(L->err, w[worst].err.exit_code, "%s", mlerr_message(&w[worst].err));
-    for (int t = 0; t < nthreads; t++)
-        mlerr_clear(&w[t].err);
-    free(started);
-    free(tids);
-    free(w);
-    return worst < 0;
+    return parse_pool_run(L->p, L->a, L->nodes.n, RENDER_BATCH, render_one, L, L->err, NULL);
 }
 
 /* --- relation names ----------------------------------------------------------- */

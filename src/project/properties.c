@@ -484,8 +484,10 @@ static bool apply_file(loader *L, yml_file *y)
 
 bool properties_apply(loader *L)
 {
-    for (size_t i = 0; i < L->n_ymls; i++)
-        if (!apply_file(L, &L->ymls[i]))
-            return false;
-    return true;
+    bool ok = true;
+    for (size_t i = 0; ok && i < L->n_ymls; i++)
+        ok = apply_file(L, &L->ymls[i]);
+    /* the tests queued before a failure come first in file order, so one
+     * of them failing is the error to report */
+    return generic_tests_finish(L) && ok;
 }
