@@ -1,0 +1,37 @@
+#!/bin/bash
+# t0406: parsing on several threads gives exactly what the serial path
+# gives: the same manifest bytes (node order, ids, configs, tests) and, when
+# several declarations are wrong, the same first error.
+. "$(dirname "$0")/lib.sh"
+
+P=$SCRATCH/bench
+/usr/bin/python3 "$MALLARD_SOURCE_DIR/bench/parse/gen_project.py" "$P" 400 >/dev/null
+
+# generated_at and invocation_id differ between any two runs
+normalized() {
+  sed -E 's/"generated_at": "[^"]*"/"generated_at": "-"/; s/"invocation_id": "[^"]*"/"invocation_id": "-"/' \
+    "$P/target/manifest.json" >"$1"
+}
+for t in 1 2 5; do
+  MALLARD_PARSE_THREADS=$t run_mallard parse --project-dir "$P"
+  check "parse with $t thread(s)" rc_is 0
+  normalized "$SCRATCH/m$t.json"
+done
+check "manifest on 2 threads is byte-identical to 1 thread" cmp "$SCRATCH/m1.json" "$SCRATCH/m2.json"
+check "manifest on 5 threads is byte-identical to 1 thread" cmp "$SCRATCH/m1.json" "$SCRATCH/m5.json"
+check "manifest lists every node" grep -q '"test.bench.unique_l4_m49_id\.' "$SCRATCH/m1.json"
+
+# Two wrong test declarations far apart (an early and a late folder): every
+# thread count reports the early one, the first in file order.
+early=$(ls "$P"/models/layer_0/*/schema.yml | head -1)
+late=$(ls "$P"/models/layer_4/*/schema.yml | tail -1)
+sed -i '0,/- unique$/s//- "not a test name"/' "$early"
+sed -i '0,/- not_null$/s//- "also bad"/' "$late"
+for t in 1 2 5; do
+  MALLARD_PARSE_THREADS=$t run_mallard parse --project-dir "$P"
+  check "bad test: $t thread(s) fail" rc_is 2
+  check "bad test: $t thread(s) name the first one" out_has "'not a test name' is not a valid test name"
+  grep -v '^[0-9:]* *$' "$SCRATCH/out" | sed -E 's/^[0-9]{2}:[0-9]{2}:[0-9]{2} +//' >"$SCRATCH/err$t"
+done
+check "same error text on 1 and 5 threads" cmp "$SCRATCH/err1" "$SCRATCH/err5"
+finish
