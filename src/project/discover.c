@@ -6,6 +6,7 @@
  * so the macro list exists before any template runs. */
 #include "project/digest.h"
 #include "project/loader.h"
+#include "project/parse_pool.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 
@@ -151,8 +152,8 @@ static str_list file_fqn(loader *L, const char *rel, const char *name)
     return (str_list){items, k};
 }
 
-static lnode *file_node(loader *L, node_type type, const char *resource_dir, const char *rel,
-                        const char *ext, bool *ok)
+static void file_node(loader *L, node_type type, const char *resource_dir, const char *rel,
+                      const char *ext)
 {
     const char *base = strrchr(rel, '/');
     base = base ? base + 1 : rel;
@@ -166,18 +167,27 @@ static lnode *file_node(loader *L, node_type type, const char *resource_dir, con
     n->fqn = file_fqn(L, rel, name);
     n->unique_id = arena_printf(L->a, "%s.%s.%s", node_type_name(type), L->p->name, name);
     ln->resource_dir = resource_dir;
-    size_t len = 0;
-    char *text = read_text(L, n->abs_path, &len, ok);
-    if (!text)
-        return NULL;
-    char sum[65];
-    digest_sha256_hex(text, len, sum);
-    n->checksum = arena_strdup(L->a, sum);
-    if (type != NODE_SEED)
-        n->raw_code = text;
+    /* the text and checksum are read later, on all cores (read_node) */
+    n->raw_code = NULL;
     if (type == NODE_TEST)
         n->test.kind = TEST_SINGULAR;
-    return ln;
+}
+
+/* A file node's text and checksum (a seed keeps only its checksum). */
+static bool read_node(void *ctx, size_t i, arena *keep, mlerr *err)
+{
+    pnode *n = &((loader *)ctx)->nodes.items[i]->n;
+    strbuf sb = STRBUF_INIT;
+    if (!fs_read_file(n->abs_path, &sb, err)) {
+        strbuf_release(&sb);
+        return false;
+    }
+    char sum[65];
+    digest_sha256_hex(strbuf_str(&sb), sb.len, sum);
+    n->checksum = arena_strndup(keep, sum, 64);
+    n->raw_code = n->type == NODE_SEED ? "" : arena_strndup(keep, strbuf_str(&sb), sb.len);
+    strbuf_release(&sb);
+    return true;
 }
 
 /* --- block scanning -------------------------------------------------------- */
@@ -418,7 +428,7 @@ static bool is_yml(const char *rel)
 static void model_file(loader *L, const char *dir, const char *rel, bool *ok)
 {
     if (has_ext(rel, ".sql"))
-        *ok = file_node(L, NODE_MODEL, dir, rel, ".sql", ok) != NULL;
+        file_node(L, NODE_MODEL, dir, rel, ".sql");
     else if (has_ext(rel, ".py")) {
         mlerr_at(L->err, EXIT_SETUP, arena_printf(L->a, "%s/%s", dir, rel), 1, 1,
                  "not supported yet: Python models");
@@ -430,7 +440,7 @@ static void model_file(loader *L, const char *dir, const char *rel, bool *ok)
 static void seed_file(loader *L, const char *dir, const char *rel, bool *ok)
 {
     if (has_ext(rel, ".csv"))
-        *ok = file_node(L, NODE_SEED, dir, rel, ".csv", ok) != NULL;
+        file_node(L, NODE_SEED, dir, rel, ".csv");
     else if (is_yml(rel))
         add_yml(L, dir, rel);
 }
@@ -453,7 +463,7 @@ static void test_file(loader *L, const char *dir, const char *rel, bool *ok)
     if (strncmp(rel, "generic/", 8) == 0 && has_ext(rel, ".sql"))
         macro_file(L, dir, rel, ok);
     else if (has_ext(rel, ".sql"))
-        *ok = file_node(L, NODE_TEST, dir, rel, ".sql", ok) != NULL;
+        file_node(L, NODE_TEST, dir, rel, ".sql");
     else if (is_yml(rel))
         add_yml(L, dir, rel);
 }
@@ -461,7 +471,7 @@ static void test_file(loader *L, const char *dir, const char *rel, bool *ok)
 static void analysis_file(loader *L, const char *dir, const char *rel, bool *ok)
 {
     if (has_ext(rel, ".sql"))
-        *ok = file_node(L, NODE_ANALYSIS, dir, rel, ".sql", ok) != NULL;
+        file_node(L, NODE_ANALYSIS, dir, rel, ".sql");
     else if (is_yml(rel))
         add_yml(L, dir, rel);
 }
@@ -521,5 +531,8 @@ bool discover_files(loader *L)
         walk(L, p->snapshot_paths.items[i], "", snapshot_file, &ok);
     for (uint32_t i = 0; ok && i < p->docs_paths.n; i++)
         walk(L, p->docs_paths.items[i], "", md_file, &ok);
-    return ok && !L->err->set;
+    ok = ok && !L->err->set;
+    /* Every node so far is a file node found before any failure above, so
+     * a file that cannot be read is the first error. */
+    return parse_pool_run(p, L->a, L->nodes.n, 16, read_node, L, L->err, NULL) && ok;
 }

@@ -2,6 +2,7 @@
  * analyses, source definitions, macro docs, and the generic tests declared
  * under all of them. */
 #include "project/loader.h"
+#include "project/parse_pool.h"
 #include "project/yaml_jv.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -441,8 +442,6 @@ static bool parse_exposures(loader *L, const yml_file *y, const ynode *list)
 
 static bool apply_file(loader *L, yml_file *y)
 {
-    if (!yaml_load_file(L->a, y->abs, &y->root, L->err))
-        return false;
     const ynode *root = y->root;
     if (!root)
         return true;
@@ -482,11 +481,29 @@ static bool apply_file(loader *L, yml_file *y)
     return true;
 }
 
+static bool load_one(void *ctx, size_t i, arena *keep, mlerr *err)
+{
+    yml_file *y = &((loader *)ctx)->ymls[i];
+    return yaml_load_file(keep, y->abs, &y->root, err);
+}
+
 bool properties_apply(loader *L)
 {
+    /* Files are parsed on all cores, then applied in order; a file that
+     * does not parse fails the pass where the serial order reaches it. */
+    mlerr load_err = MLERR_INIT;
+    size_t unparsed = L->n_ymls;
+    parse_pool_run(L->p, L->a, L->n_ymls, 1, load_one, L, &load_err, &unparsed);
     bool ok = true;
-    for (size_t i = 0; ok && i < L->n_ymls; i++)
-        ok = apply_file(L, &L->ymls[i]);
+    for (size_t i = 0; ok && i < L->n_ymls; i++) {
+        if (i == unparsed) {
+            mlerr_set(L->err, load_err.exit_code, "%s", mlerr_message(&load_err));
+            ok = false;
+        } else {
+            ok = apply_file(L, &L->ymls[i]);
+        }
+    }
+    mlerr_clear(&load_err);
     /* the tests queued before a failure come first in file order, so one
      * of them failing is the error to report */
     return generic_tests_finish(L) && ok;

@@ -34,4 +34,19 @@ for t in 1 2 5; do
   grep -v '^[0-9:]* *$' "$SCRATCH/out" | sed -E 's/^[0-9]{2}:[0-9]{2}:[0-9]{2} +//' >"$SCRATCH/err$t"
 done
 check "same error text on 1 and 5 threads" cmp "$SCRATCH/err1" "$SCRATCH/err5"
+
+# A YAML syntax error after the bad test still reports the test (files are
+# parsed in parallel but applied in order) ...
+printf 'models:\n  - name: [unclosed\n' >"$(dirname "$late")/zz_broken.yml"
+for t in 1 3; do
+  MALLARD_PARSE_THREADS=$t run_mallard parse --project-dir "$P"
+  check "later YAML error, $t thread(s): the earlier bad test is reported" \
+    out_has "'not a test name' is not a valid test name"
+done
+# ... and one before it is reported instead.
+mv "$(dirname "$late")/zz_broken.yml" "$(dirname "$early")/aa_broken.yml"
+for t in 1 3; do
+  MALLARD_PARSE_THREADS=$t run_mallard parse --project-dir "$P"
+  check "earlier YAML error, $t thread(s): reported" out_has "aa_broken.yml:3"
+done
 finish
