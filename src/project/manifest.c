@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -393,22 +394,34 @@ static jv macro_json(mctx *m, const pmacro *mac)
     return d;
 }
 
-static jv id_list(mctx *m, const project *p, node_ids ids)
+static int cmp_u32(const void *a, const void *b)
 {
-    /* sorted, as dbt sorts parent_map and child_map entries */
-    const char **names = ARENA_NEW_ARRAY(m->a, const char *, ids.n ? ids.n : 1);
-    for (uint32_t i = 0; i < ids.n; i++)
-        names[i] = p->nodes[ids.items[i]].unique_id;
-    for (uint32_t i = 1; i < ids.n; i++)
-        for (uint32_t j = i; j > 0 && strcmp(names[j - 1], names[j]) > 0; j--) {
-            const char *t = names[j];
-            names[j] = names[j - 1];
-            names[j - 1] = t;
-        }
-    jv out = jv_list(m->a);
-    for (uint32_t i = 0; i < ids.n; i++)
-        jv_list_append(out, jv_string(m->a, names[i]));
-    return out;
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* parent_map and child_map entries: unique_ids sorted as dbt sorts them.
+ * p->nodes is in unique_id order, so sorting the indexes is enough. */
+static void put_id_list(strbuf *out, const jv_json_opts *o, const project *p, node_ids ids)
+{
+    if (ids.n == 0) {
+        strbuf_add(out, "[]", 2);
+        return;
+    }
+    uint32_t small[64];
+    uint32_t *idx = ids.n <= 64 ? small : xmalloc(ids.n * sizeof(uint32_t));
+    memcpy(idx, ids.items, ids.n * sizeof(uint32_t));
+    qsort(idx, ids.n, sizeof(uint32_t), cmp_u32);
+    strbuf_addc(out, '[');
+    for (uint32_t i = 0; i < ids.n; i++) {
+        if (i)
+            strbuf_add(out, ", ", 2);
+        const char *id = p->nodes[idx[i]].unique_id;
+        jv_json_string(id, strlen(id), o, out);
+    }
+    strbuf_addc(out, ']');
+    if (idx != small)
+        free(idx);
 }
 
 /* The manifest is streamed: each entry is built in a scratch arena,
@@ -637,12 +650,18 @@ static void write_manifest(const project *p, strbuf *out, FILE *file, bool *fail
     }
     close_section(&w);
     open_section(&w, "parent_map");
-    for (uint32_t i = 0; i < p->n_nodes; i++)
-        put_entry(&w, p->nodes[i].unique_id, id_list(m, p, p->nodes[i].parents));
+    for (uint32_t i = 0; i < p->n_nodes; i++) {
+        put_key(&w, p->nodes[i].unique_id);
+        put_id_list(out, &o, p, p->nodes[i].parents);
+        maybe_flush(&w, false);
+    }
     close_section(&w);
     open_section(&w, "child_map");
-    for (uint32_t i = 0; i < p->n_nodes; i++)
-        put_entry(&w, p->nodes[i].unique_id, id_list(m, p, p->nodes[i].children));
+    for (uint32_t i = 0; i < p->n_nodes; i++) {
+        put_key(&w, p->nodes[i].unique_id);
+        put_id_list(out, &o, p, p->nodes[i].children);
+        maybe_flush(&w, false);
+    }
     close_section(&w);
     static const char *const empty_after[] = {"group_map", "saved_queries", "semantic_models",
                                               "unit_tests", NULL};
