@@ -537,9 +537,15 @@ static void put_nodes(writer *w, const project *p)
         }
         if (len)
             w->first = false;
-        strbuf_add(w->out, text, len);
+        if (w->file) {
+            /* written as it is, not copied into the output buffer first */
+            maybe_flush(w, true);
+            if (len && fwrite(text, 1, len, w->file) != len)
+                w->failed = true;
+        } else {
+            strbuf_add(w->out, text, len);
+        }
         strbuf_release(sb);
-        maybe_flush(w, false);
     }
     if (threaded)
         pthread_join(worker, NULL);
