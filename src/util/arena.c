@@ -148,6 +148,25 @@ char *arena_strdup(arena *a, const char *s)
 
 char *arena_vprintf(arena *a, const char *fmt, va_list ap)
 {
+    /* Usually the text fits in the head block's free space: format it there
+     * in one pass and keep it (formatting is the cost, not the copy). */
+    arena_block *b = a->head;
+    if (b && b->size > b->used) {
+        size_t room = b->size - b->used;
+        char *dst = (char *)b->data + b->used;
+        va_list first;
+        va_copy(first, ap);
+        int n = vsnprintf(dst, room, fmt, first);
+        va_end(first);
+        if (n >= 0 && (size_t)n < room) {
+            size_t take = ((size_t)n + 1 + ARENA_ALIGN - 1) & ~(size_t)(ARENA_ALIGN - 1);
+            if (take > room)
+                take = room;
+            b->used += take;
+            a->total += take;
+            return dst;
+        }
+    }
     va_list copy;
     va_copy(copy, ap);
     int n = vsnprintf(NULL, 0, fmt, copy);
