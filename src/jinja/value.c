@@ -1086,14 +1086,50 @@ static const unsigned char JSON_PLAIN[256] = {JP64(0), JP64(64), JP64(128), JP64
 #undef JP4
 #undef JP
 
+/* Eight bytes at a time: non-zero when any of them is not printed as
+ * itself (a control byte, '"', '\\', DEL or non-ASCII; with html_safe also
+ * < > & '), so plain runs are skipped a word at a time. */
+#define BYTES(b) (0x0101010101010101ull * (uint64_t)(b))
+#define HIGH     0x8080808080808080ull
+static uint64_t byte_is(uint64_t v, unsigned char b)
+{
+    uint64_t x = v ^ BYTES(b);
+    return (x - BYTES(1)) & ~x & HIGH;
+}
+
+static uint64_t json_special8(uint64_t v, bool html_safe)
+{
+    uint64_t any = (v & HIGH) | ((v - BYTES(0x20)) & ~v & HIGH) | byte_is(v, '"') |
+                   byte_is(v, '\\') | byte_is(v, 0x7f);
+    if (html_safe)
+        any |= byte_is(v, '<') | byte_is(v, '>') | byte_is(v, '&') | byte_is(v, '\'');
+    return any;
+}
+#undef BYTES
+#undef HIGH
+
+/* The end of the run of plain bytes starting at i. */
+static size_t json_plain_run(const char *s, size_t i, size_t len, bool html_safe)
+{
+    const unsigned char mask = html_safe ? 1 : 3;
+    while (i + 8 <= len) {
+        uint64_t v;
+        memcpy(&v, s + i, 8);
+        if (json_special8(v, html_safe))
+            break;
+        i += 8;
+    }
+    while (i < len && (JSON_PLAIN[(unsigned char)s[i]] & mask))
+        i++;
+    return i;
+}
+
 /* Appends a literal without strlen. */
 #define ADD_LIT(out, lit) strbuf_add((out), (lit), sizeof(lit) - 1)
 
 static void json_string(const char *s, size_t len, const jv_json_opts *o, strbuf *out)
 {
     static const char hex[] = "0123456789abcdef";
-    /* JSON_PLAIN[c] & mask: c is printed as itself */
-    const unsigned char mask = o->html_safe ? 1 : 3;
     /* room for the common case (nothing escaped), so plain runs are copied
      * straight into the buffer; escapes grow it as they go */
     strbuf_grow(out, len + 2);
@@ -1101,9 +1137,8 @@ static void json_string(const char *s, size_t len, const jv_json_opts *o, strbuf
     size_t i = 0;
     while (i < len) {
         size_t start = i;
-        unsigned char c = 0;
-        while (i < len && (JSON_PLAIN[c = (unsigned char)s[i]] & mask))
-            i++;
+        i = json_plain_run(s, i, len, o->html_safe);
+        unsigned char c = i < len ? (unsigned char)s[i] : 0;
         if (i > start) {
             strbuf_grow(out, i - start + 1);
             memcpy(out->buf + out->len, s + start, i - start);

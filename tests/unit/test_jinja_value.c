@@ -242,6 +242,53 @@ TEST(json_matches_jinja_tojson)
     strbuf_release(&sb);
 }
 
+/* Strings are scanned eight bytes at a time: the result must equal the
+ * character-by-character escaping at every position and length. */
+TEST(json_strings_escape_at_every_offset)
+{
+    static const char alphabet[] = "abcXYZ019 _-/\"\\\n\t\r\b\f\x01\x1f<>&'\x7f";
+    arena a = ARENA_INIT;
+    unsigned seed = 12345;
+    for (int html = 0; html < 2; html++) {
+        jv_json_opts o = {.indent = -1, .html_safe = html, .ensure_ascii = html};
+        for (int round = 0; round < 2000; round++) {
+            char text[48];
+            size_t len = (size_t)(round % 41);
+            for (size_t i = 0; i < len; i++) {
+                seed = seed * 1103515245u + 12345u;
+                /* mostly plain letters, so long plain runs occur */
+                unsigned r = (seed >> 16) % 64;
+                text[i] = r < 40 ? (char)('a' + r % 26) : alphabet[r % (sizeof alphabet - 1)];
+            }
+            strbuf whole = STRBUF_INIT, parts = STRBUF_INIT;
+            jv_json_string(text, len, &o, &whole);
+            strbuf_addc(&parts, '"');
+            for (size_t i = 0; i < len; i++) {
+                strbuf one = STRBUF_INIT;
+                jv_json_string(text + i, 1, &o, &one);
+                strbuf_add(&parts, one.buf + 1, one.len - 2);
+                strbuf_release(&one);
+            }
+            strbuf_addc(&parts, '"');
+            CHECK_STR(strbuf_str(&whole), strbuf_str(&parts));
+            strbuf_release(&whole);
+            strbuf_release(&parts);
+        }
+    }
+    /* UTF-8 inside long plain runs: copied as is, or escaped with ensure_ascii */
+    jv s = jv_string(&a, "abcdefghij\xc3\xa9klmnopqrstuvwxyz<");
+    jv_json_opts raw = {.indent = -1};
+    strbuf sb = STRBUF_INIT;
+    jv_to_json_opts(s, &raw, &sb);
+    CHECK_STR(strbuf_str(&sb), "\"abcdefghij\xc3\xa9klmnopqrstuvwxyz<\"");
+    strbuf_reset(&sb);
+    jv_json_opts safe = {.indent = -1, .html_safe = true, .ensure_ascii = true};
+    jv_to_json_opts(s, &safe, &sb);
+    CHECK_STR(strbuf_str(&sb), "\"abcdefghij\\u00e9klmnopqrstuvwxyz\\u003c\"");
+    strbuf_release(&sb);
+    arena_free(&a);
+}
+
 TEST(frozen_values_refuse_mutation)
 {
     jv inner = jv_list(&A);
@@ -300,6 +347,7 @@ int main(void)
     RUN(equality_and_ordering_follow_python);
     RUN(truthiness_follows_python);
     RUN(json_matches_jinja_tojson);
+    RUN(json_strings_escape_at_every_offset);
     RUN(frozen_values_refuse_mutation);
     RUN(list_mutators);
     RUN(kind_names);
