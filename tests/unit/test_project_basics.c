@@ -39,6 +39,35 @@ TEST(sha256_vectors)
     CHECK_STR(out, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }
 
+/* Every length from 0 to 300 (each padding case) and one long input, with
+ * the CPU's SHA instructions (when present) and with the plain code; the
+ * expected values come from Python's hashlib. */
+TEST(sha256_every_length_both_paths)
+{
+    static unsigned char big[100000];
+    for (size_t i = 0; i < sizeof big; i++)
+        big[i] = (unsigned char)(i * 131);
+    for (int plain = 0; plain < 2; plain++) {
+        digest_use_cpu_extensions(!plain);
+        strbuf all = STRBUF_INIT;
+        for (size_t n = 0; n <= 300; n++) {
+            unsigned char msg[300];
+            for (size_t i = 0; i < n; i++)
+                msg[i] = (unsigned char)(i * 31 + n * 7);
+            char out[65];
+            digest_sha256_hex(msg, n, out);
+            strbuf_add(&all, out, 64);
+        }
+        char out[65];
+        digest_sha256_hex(all.buf, all.len, out);
+        CHECK_STR(out, "9d3f84939e1c8ead6534e5057f750785f935713a77ca5f48f8b7ce784896377b");
+        strbuf_release(&all);
+        digest_sha256_hex(big, sizeof big, out);
+        CHECK_STR(out, "b9f682d28386207af9a173095d21827ff100f9401cd4084a34b2517c8ec971c8");
+    }
+    digest_use_cpu_extensions(true);
+}
+
 TEST(strmap_put_get)
 {
     strmap m = {0};
@@ -94,6 +123,7 @@ int main(void)
 {
     RUN(md5_vectors);
     RUN(sha256_vectors);
+    RUN(sha256_every_length_both_paths);
     RUN(strmap_put_get);
     RUN(cte_injection);
     return CHECK_DONE();
