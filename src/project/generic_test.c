@@ -72,29 +72,38 @@ static const char **sorted_keys(arena *a, jv d, size_t *n)
     return keys;
 }
 
-/* dbt's get_hashable_md: dicts with sorted keys, lists kept, everything
- * else as str(). */
-static jv hashable(arena *a, jv v)
+/* repr() of dbt's get_hashable_md(v): dicts with sorted keys, lists kept,
+ * everything else as str(); printed directly rather than built first. */
+static void hashable_repr(arena *a, jv v, strbuf *out)
 {
     if (v.kind == JV_DICT) {
         size_t n;
         const char **keys = sorted_keys(a, v, &n);
-        jv out = jv_dict(a);
-        for (size_t i = 0; i < n; i++)
-            jv_dict_set_str(out, keys[i], hashable(a, jv_dict_get_str(v, keys[i])));
-        return out;
+        strbuf_addc(out, '{');
+        for (size_t i = 0; i < n; i++) {
+            if (i)
+                strbuf_add(out, ", ", 2);
+            jv_repr_string(keys[i], strlen(keys[i]), out);
+            strbuf_add(out, ": ", 2);
+            hashable_repr(a, jv_dict_get_str(v, keys[i]), out);
+        }
+        strbuf_addc(out, '}');
+        return;
     }
     if (v.kind == JV_LIST && !(v.flags & JV_FLAG_TUPLE)) {
-        jv out = jv_list(a);
-        for (size_t i = 0; i < jv_list_len(v); i++)
-            jv_list_append(out, hashable(a, jv_list_get(v, i)));
-        return out;
+        strbuf_addc(out, '[');
+        for (size_t i = 0; i < jv_list_len(v); i++) {
+            if (i)
+                strbuf_add(out, ", ", 2);
+            hashable_repr(a, jv_list_get(v, i), out);
+        }
+        strbuf_addc(out, ']');
+        return;
     }
     strbuf s = STRBUF_INIT;
     jv_to_str(v, &s);
-    jv out = jv_string_n(a, strbuf_str(&s), s.len);
+    jv_repr_string(strbuf_str(&s), s.len, out);
     strbuf_release(&s);
-    return out;
 }
 
 static bool valid_ident(const char *s, size_t n)
@@ -185,9 +194,10 @@ static bool build_test(const loader *L, const test_job *job, arena *a, mlerr *er
     if (nested.kind != JV_UNDEFINED && nested.kind != JV_DICT)
         return fail(err, yml_rel, test, "a test's `config:` must be a mapping");
     for (size_t i = 0; config_args[i]; i++) {
-        jv key = jv_string(a, config_args[i]);
-        jv v = jv_dict_get(args, key);
+        /* looked up by C string: a key value is made only to remove or set */
+        jv v = jv_dict_get_str(args, config_args[i]);
         if (v.kind != JV_UNDEFINED) {
+            jv key = jv_string(a, config_args[i]);
             jv_dict_remove(args, key);
             if (nested.kind == JV_DICT && jv_dict_has(nested, key) && jv_truthy(v))
                 return fail(err, yml_rel, test,
@@ -197,12 +207,12 @@ static bool build_test(const loader *L, const test_job *job, arena *a, mlerr *er
                                          config_args[i]));
         }
         if (!jv_truthy(v) && nested.kind == JV_DICT) {
-            v = jv_dict_get(nested, key);
+            v = jv_dict_get_str(nested, config_args[i]);
             if (v.kind != JV_UNDEFINED)
-                jv_dict_remove(nested, key);
+                jv_dict_remove(nested, jv_string(a, config_args[i]));
         }
         if (v.kind != JV_UNDEFINED && v.kind != JV_NONE)
-            jv_dict_set(cfg, key, v);
+            jv_dict_set_str(cfg, config_args[i], v);
     }
     if (nested.kind == JV_DICT) {
         jv_dict_remove(args, jv_string(a, "config"));
@@ -284,7 +294,7 @@ static bool build_test(const loader *L, const test_job *job, arena *a, mlerr *er
     jv_dict_set_str(meta, "namespace", ns ? jv_string(a, ns) : jv_none());
     strbuf hs = STRBUF_INIT;
     strbuf_adds(&hs, full_name);
-    jv_to_repr(hashable(a, meta), &hs);
+    hashable_repr(a, meta, &hs);
     char md5[33];
     digest_md5_hex(hs.buf, hs.len, md5);
     strbuf_release(&hs);
