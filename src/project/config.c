@@ -7,6 +7,7 @@
  * tags and hooks append, dict-valued configs (meta, docs, ...) update, and
  * everything else is replaced. */
 #include "project/loader.h"
+#include "project/parse_pool.h"
 #include "project/yaml_jv.h"
 #include "util/xalloc.h"
 
@@ -404,12 +405,12 @@ static const ynode *tree_for(loader *L, node_type t)
     }
 }
 
-bool config_resolve(loader *L, lnode *ln)
+/* One node's config.  Allocates from a and reports to err, so that it can
+ * run on any thread once warm_levels has filled the level cache and the
+ * defaults (it then only reads the loader). */
+static bool resolve_one(loader *L, lnode *ln, arena *a, mlerr *err)
 {
-    arena *a = L->a;
     pnode *n = &ln->n;
-    if (L->defaults[n->type].kind != JV_DICT)
-        L->defaults[n->type] = config_defaults(a, n->type);
     jv base = L->defaults[n->type];
     jv cfg = jv_dict_clone(a, base);
     jv user = jv_dict(a); /* the same levels without defaults: unrendered_config */
@@ -423,7 +424,7 @@ bool config_resolve(loader *L, lnode *ln)
             return false;
         config_merge(a, user, here, &why);
         if (!config_merge(a, cfg, here, &why)) {
-            mlerr_at(L->err, EXIT_SETUP, L->project_path, level->line, level->col, "%s", why);
+            mlerr_at(err, EXIT_SETUP, L->project_path, level->line, level->col, "%s", why);
             return false;
         }
         if (depth >= n->fqn.n)
@@ -439,12 +440,12 @@ bool config_resolve(loader *L, lnode *ln)
     jv second = generic ? ln->yml_config : ln->sql_config;
     const char *where = generic ? n->original_file_path : ln->patch_file;
     if (!config_merge(a, cfg, first, &why)) {
-        mlerr_at(L->err, EXIT_SETUP, where ? where : n->original_file_path,
+        mlerr_at(err, EXIT_SETUP, where ? where : n->original_file_path,
                  ln->patch ? ln->patch->line : n->line, ln->patch ? ln->patch->col : 0, "%s", why);
         return false;
     }
     if (!config_merge(a, cfg, second, &why)) {
-        mlerr_at(L->err, EXIT_SETUP, n->original_file_path, n->line, 0, "%s", why);
+        mlerr_at(err, EXIT_SETUP, n->original_file_path, n->line, 0, "%s", why);
         return false;
     }
     config_merge(a, user, first, &why);
@@ -472,5 +473,52 @@ bool config_resolve(loader *L, lnode *ln)
         n->meta = jv_dict(a);
     jv docs = jv_dict_get_str(cfg, "docs");
     n->docs = docs.kind == JV_DICT ? docs : jv_undefined(NULL);
+    return true;
+}
+
+/* Converts every project-tree level any node reads (rendering Jinja where
+ * a value has it) and the defaults of every node type, in node order, as
+ * resolve_one would meet them; false at the first failure. */
+static bool warm_levels(loader *L)
+{
+    for (size_t i = 0; i < L->nodes.n; i++) {
+        const pnode *n = &L->nodes.items[i]->n;
+        if (L->defaults[n->type].kind != JV_DICT)
+            L->defaults[n->type] = config_defaults(L->a, n->type);
+        const ynode *level = tree_for(L, n->type);
+        for (uint32_t depth = 0; level; depth++) {
+            jv here;
+            if (!level_configs(L, level, &here))
+                return false;
+            if (depth >= n->fqn.n)
+                break;
+            const ynode *next = ymap_get(level, n->fqn.items[depth]);
+            level = next && next->kind == YNODE_MAP ? next : NULL;
+        }
+    }
+    return true;
+}
+
+static bool resolve_item(void *ctx, size_t i, arena *keep, mlerr *err)
+{
+    loader *L = ctx;
+    return resolve_one(L, L->nodes.items[i], keep, err);
+}
+
+bool config_resolve_all(loader *L)
+{
+    if (warm_levels(L))
+        return parse_pool_run(L->p, L->a, L->nodes.n, 64, resolve_item, L, L->err, NULL);
+    /* A level failed to convert: resolve in order on this thread instead,
+     * so the error is the one the first failing node meets (it may be an
+     * earlier node's type error rather than this one). */
+    mlerr_clear(L->err);
+    for (size_t i = 0; i < L->nodes.n; i++) {
+        lnode *ln = L->nodes.items[i];
+        if (L->defaults[ln->n.type].kind != JV_DICT)
+            L->defaults[ln->n.type] = config_defaults(L->a, ln->n.type);
+        if (!resolve_one(L, ln, L->a, L->err))
+            return false;
+    }
     return true;
 }

@@ -138,8 +138,7 @@ bool project_load(const project_load_opts *opts, project **out, mlerr *err)
         /* the dbt context comes first: properties YAML values may use Jinja */
         ok = parse_render_begin(&L) && properties_apply(&L) && parse_render_nodes(&L);
     }
-    for (size_t i = 0; ok && i < L.nodes.n; i++)
-        ok = config_resolve(&L, L.nodes.items[i]);
+    ok = ok && config_resolve_all(&L);
     for (size_t i = 0; ok && i < L.nodes.n; i++) {
         lnode *ln = L.nodes.items[i];
         if (ln->patch_file)

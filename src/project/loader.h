@@ -98,8 +98,9 @@ bool properties_apply(loader *L);
 
 /* config.c: configs with dbt's defaults, merge rules and precedence. */
 bool config_check_project_tree(loader *L, const ynode *tree, node_type type);
-/* Resolves n->config from the project tree, the yml config and config(). */
-bool config_resolve(loader *L, lnode *ln);
+/* Resolves every node's config from the project tree, the yml config and
+ * config() (on all cores; the first failing node's error is reported). */
+bool config_resolve_all(loader *L);
 /* Merges one level of config (a dict) into dst following dbt's behaviours
  * (append tags and hooks, update meta/docs/..., clobber the rest).  Returns
  * false with *why set when a value has the wrong type. */

@@ -21,6 +21,23 @@ check "manifest on 2 threads is byte-identical to 1 thread" cmp "$SCRATCH/m1.jso
 check "manifest on 5 threads is byte-identical to 1 thread" cmp "$SCRATCH/m1.json" "$SCRATCH/m5.json"
 check "manifest lists every node" grep -q '"test.bench.unique_l4_m49_id\.' "$SCRATCH/m1.json"
 
+# Two models with a config() of the wrong type (found while the models
+# render on all threads): the first model's error is the one reported.
+first_model=$(ls "$P"/models/layer_0/f0/*.sql | head -1)
+last_model=$(ls "$P"/models/layer_4/*/*.sql | tail -1)
+cp "$first_model" "$SCRATCH/first.sql"
+cp "$last_model" "$SCRATCH/last.sql"
+printf '{{ config(materialized=["table"]) }}\n' | cat - "$SCRATCH/first.sql" >"$first_model"
+printf '{{ config(enabled="yes") }}\n' | cat - "$SCRATCH/last.sql" >"$last_model"
+for t in 1 4; do
+  MALLARD_PARSE_THREADS=$t run_mallard parse --project-dir "$P"
+  check "bad config(), $t thread(s): fails" rc_is 2
+  check "bad config(), $t thread(s): the first model is named" out_has "$(basename "$first_model")"
+  check "bad config(), $t thread(s): says what is wrong" out_has "materialized"
+done
+cp "$SCRATCH/first.sql" "$first_model"
+cp "$SCRATCH/last.sql" "$last_model"
+
 # Two wrong test declarations far apart (an early and a late folder): every
 # thread count reports the early one, the first in file order.
 early=$(ls "$P"/models/layer_0/*/schema.yml | head -1)
