@@ -38,6 +38,17 @@ done
 cp "$SCRATCH/first.sql" "$first_model"
 cp "$SCRATCH/last.sql" "$last_model"
 
+# A dbt_project.yml config whose Jinja fails: the same error on any
+# thread count (configs fall back to the serial order).
+Q=$SCRATCH/levels
+/usr/bin/python3 "$MALLARD_SOURCE_DIR/bench/parse/gen_project.py" "$Q" 300 >/dev/null
+sed -i 's/^    layer_4:$/    layer_2:\n      +meta: {owner: "{{ var('"'"'nope'"'"') }}"}\n    layer_4:/' "$Q/dbt_project.yml"
+for t in 1 3; do
+  MALLARD_PARSE_THREADS=$t run_mallard parse --project-dir "$Q"
+  check "failing project config Jinja, $t thread(s): fails" rc_is 2
+  check "failing project config Jinja, $t thread(s): named" out_has "dbt_project.yml:11:14"
+done
+
 # Two wrong test declarations far apart (an early and a late folder): every
 # thread count reports the early one, the first in file order.
 early=$(ls "$P"/models/layer_0/*/schema.yml | head -1)
