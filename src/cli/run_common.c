@@ -32,19 +32,6 @@ static void on_signal(void *ctx, int signo)
     pthread_mutex_unlock(&t->lock);
 }
 
-static bool plain_hooks(const str_list *l, const char *what, arena *a, sql_list *out, mlerr *err)
-{
-    for (uint32_t i = 0; i < l->n; i++) {
-        const char *sql = l->items[i];
-        if (strstr(sql, "{{") || strstr(sql, "{%")) {
-            mlerr_set(err, EXIT_SETUP, "not supported yet: Jinja in %s hooks ('%s')", what, sql);
-            return false;
-        }
-        sql_list_add(a, out, sql);
-    }
-    return true;
-}
-
 int run_command(const char *which, work_mode mode, const run_args *ra, cli_globals *g, int argc,
                 const char **argv)
 {
@@ -99,11 +86,9 @@ int run_command(const char *which, work_mode mode, const run_args *ra, cli_globa
         .mat = mat_exec_defaults(),
         .compile = exec_compile_at_run_time,
         .compile_ctx = p,
+        .run_hooks = exec_render_run_hooks,
         .write_run_results = true,
     };
-    if (!plain_hooks(&p->on_run_start, "on-run-start", &a, &o.on_run_start, &err) ||
-        !plain_hooks(&p->on_run_end, "on-run-end", &a, &o.on_run_end, &err))
-        goto fail;
 
     /* before db_open: DuckDB's threads must inherit the blocked signals */
     if (!sigwatch_start(on_signal, &target, &watch, &err))

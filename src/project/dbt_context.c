@@ -1222,6 +1222,10 @@ bool dbt_render(dbt_env *de, render_state *rs, const char *name, const char *sou
     jv_dict_set_str(ctx, "graph", graph);
     if (n->type == NODE_TEST && n->test.kind == TEST_GENERIC && rs->test_kwargs.kind == JV_DICT)
         jv_dict_set_str(ctx, "_dbt_generic_test_kwargs", rs->test_kwargs);
+    if (rs->extra.kind == JV_DICT) {
+        for (size_t i = 0; i < jv_dict_len(rs->extra); i++)
+            jv_dict_set(ctx, jv_dict_key_at(rs->extra, i), jv_dict_value_at(rs->extra, i));
+    }
     jinja_render_opts o = {.context = ctx, .host = rs, .arena = a};
     bool ok = jinja_render(t, &o, out, err);
     jinja_template_free(t);

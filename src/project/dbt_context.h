@@ -64,6 +64,9 @@ typedef struct render_state {
      * connection); NULL answers none, as a compile without a database does */
     dbt_relation_probe_fn probe_relation;
     void *probe_ctx;
+    /* a dict of further names for this render (on-run-end's results,
+     * schemas...); anything else adds none */
+    jv extra;
 } render_state;
 
 /* Builds the environment: globals, natives, and every macro (compiled and
