@@ -259,8 +259,9 @@ static runner_outcome run_item(void *ctx, uint32_t item, int worker)
             r->status = map[to.status];
             r->message = to.message;
             r->failures = to.status == TEST_ERROR ? -1 : to.failures;
-            if (to.stored_in && (to.status == TEST_FAIL || to.status == TEST_WARN) && !s->o.quiet)
-                log_info("  See test failures: select * from %s", to.stored_in);
+            /* dbt names the audit table as the test's relation; the end
+             * summary points at it ("See test failures") */
+            r->relation_name = to.stored_in;
         }
     } else {
         mlerr_at(&err, EXIT_HANDLED, n->original_file_path, 0, 0, "not supported yet: %ss (%s)",
@@ -361,9 +362,21 @@ static bool create_schemas(exec_session *s, mlerr *err)
     sql_list stmts = {0};
     for (uint32_t i = 0; i < s->w->n; i++) {
         const pnode *n = s->results[i].node;
-        if (n->type != NODE_MODEL && n->type != NODE_SEED && n->type != NODE_SNAPSHOT)
-            continue;
         relation r = {.database = n->database, .schema = n->schema, .identifier = n->alias};
+        if (n->type == NODE_TEST) {
+            /* dbt counts a test that stores its failures as relational:
+             * its audit schema is made here too, not by racing tests */
+            test_config tc;
+            mlerr terr = MLERR_INIT;
+            bool stores =
+                test_config_from_node(n, s->o.store_failures, &tc, &terr) && tc.store_failures;
+            mlerr_clear(&terr); /* a bad config is the test's own error, later */
+            if (!stores)
+                continue;
+            r = tc.audit;
+        } else if (n->type != NODE_MODEL && n->type != NODE_SEED && n->type != NODE_SNAPSHOT) {
+            continue;
+        }
         const char *sql = mat_sql_create_schema(&a, &r);
         bool seen = !sql;
         for (size_t k = 0; k < stmts.n && !seen; k++)
@@ -398,6 +411,7 @@ static exec_result *copy_results(exec_session *s, arena *a, int *n_out)
         r->message = r->message ? arena_strdup(a, r->message) : NULL;
         r->adapter_message = r->adapter_message ? arena_strdup(a, r->adapter_message) : NULL;
         r->compiled_code = r->compiled_code ? arena_strdup(a, r->compiled_code) : NULL;
+        r->relation_name = r->relation_name ? arena_strdup(a, r->relation_name) : NULL;
     }
     *n_out = k;
     return out;
