@@ -32,19 +32,6 @@ static void on_signal(void *ctx, int signo)
     pthread_mutex_unlock(&t->lock);
 }
 
-static bool plain_hooks(const str_list *l, const char *what, arena *a, sql_list *out, mlerr *err)
-{
-    for (uint32_t i = 0; i < l->n; i++) {
-        const char *sql = l->items[i];
-        if (strstr(sql, "{{") || strstr(sql, "{%")) {
-            mlerr_set(err, EXIT_SETUP, "not supported yet: Jinja in %s hooks ('%s')", what, sql);
-            return false;
-        }
-        sql_list_add(a, out, sql);
-    }
-    return true;
-}
-
 int run_command(const char *which, work_mode mode, const run_args *ra, cli_globals *g, int argc,
                 const char **argv)
 {
@@ -55,8 +42,11 @@ int run_command(const char *which, work_mode mode, const run_args *ra, cli_globa
         return EXIT_SETUP;
     }
     mlerr err = MLERR_INIT;
-    if (ra->empty) {
-        mlerr_set(&err, EXIT_SETUP, "not supported yet: --empty");
+    /* dbt takes --empty on run and build (and compile); seed only from
+     * dbt 1.12, and test not at all. */
+    if (ra->empty && mode != WORK_BUILD && mode != WORK_RUN) {
+        mlerr_set(&err, EXIT_SETUP,
+                  "not supported yet: --empty with '%s' (dbt takes it on run and build)", which);
         int rc = cli_fail(&err);
         mlerr_clear(&err);
         return rc;
@@ -79,6 +69,7 @@ int run_command(const char *which, work_mode mode, const run_args *ra, cli_globa
     if (threads < 1)
         threads = 1;
     dbt_env_set_flags(p->env, which, ra->full_refresh, ra->store_failures);
+    dbt_env_set_empty(p->env, ra->empty);
     /* up front: target/compiled, the tests' SQL and every node's errors
      * before anything runs; models are rendered again on their worker */
     if (!project_compile(p, &selected, true, &err) || !manifest_write(p, &err))
@@ -95,11 +86,9 @@ int run_command(const char *which, work_mode mode, const run_args *ra, cli_globa
         .mat = mat_exec_defaults(),
         .compile = exec_compile_at_run_time,
         .compile_ctx = p,
+        .run_hooks = exec_render_run_hooks,
         .write_run_results = true,
     };
-    if (!plain_hooks(&p->on_run_start, "on-run-start", &a, &o.on_run_start, &err) ||
-        !plain_hooks(&p->on_run_end, "on-run-end", &a, &o.on_run_end, &err))
-        goto fail;
 
     /* before db_open: DuckDB's threads must inherit the blocked signals */
     if (!sigwatch_start(on_signal, &target, &watch, &err))

@@ -52,7 +52,7 @@ typedef struct run_args {
          "store the rows of failing tests in <schema>_dbt_test__audit"},                           \
     {                                                                                              \
         "empty", 0, OPT_FLAG, &(a).empty, NULL, NULL,                                              \
-            "build with limit 0 refs (not supported yet)"                                          \
+            "run and build: ref() and source() read no rows (where false limit 0)"                 \
     }
 
 /* Runs the command end to end; returns the exit code (0, 1 or 2). */

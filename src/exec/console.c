@@ -236,6 +236,19 @@ static void print_problem(arena *a, const exec_result *r, bool color)
             log_info("%s", "");
             log_info("  compiled code at %s", n->compiled_path);
         }
+        if (n->type == NODE_TEST && r->relation_name) {
+            /* dbt's CheckNodeTestFailure, under the compiled path */
+            const char *query = arena_printf(a, "select * from %s", r->relation_name);
+            size_t width = strlen(query);
+            char *border = arena_alloc(a, width + 1);
+            memset(border, '-', width);
+            border[width] = 0;
+            log_info("%s", "");
+            log_info("  See test failures:");
+            log_info("  %s", border);
+            log_info("  %s", query);
+            log_info("  %s", border);
+        }
         return;
     }
     if (r->status == EXEC_SKIPPED) {

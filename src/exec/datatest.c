@@ -159,7 +159,8 @@ bool test_execute(db_conn *conn, const char *test_name, const char *compiled_sql
     int retries = 0;
     const char *main_sql = compiled_sql;
     if (c->store_failures) {
-        const char *schema = mat_sql_create_schema(a, &c->audit);
+        /* the session makes every audit schema up front (o->schemas_exist) */
+        const char *schema = o->schemas_exist ? NULL : mat_sql_create_schema(a, &c->audit);
         schema_ctx sc = {.sql = schema};
         store_ctx st = {.a = a, .c = c, .sql = compiled_sql};
         if ((schema && !mat_with_retries(conn, test_name, o, step_schema, &sc, &retries, &e)) ||

@@ -35,7 +35,7 @@ static jv timing_entry(arena *a, const char *name, const exec_timing *t)
     return d;
 }
 
-static jv result_json(arena *a, const exec_result *r)
+jv run_results_entry(arena *a, const exec_result *r)
 {
     jv d = jv_dict(a);
     jv_dict_set_str(d, "status", jv_string(a, exec_status_name(r->status)));
@@ -86,7 +86,7 @@ void run_results_json(const project *p, const exec_result *results, int n, doubl
     jv_dict_set_str(root, "metadata", meta);
     jv list = jv_list(&a);
     for (int i = 0; i < n; i++)
-        jv_list_append(list, result_json(&a, &results[i]));
+        jv_list_append(list, run_results_entry(&a, &results[i]));
     jv_dict_set_str(root, "results", list);
     jv_dict_set_str(root, "elapsed_time", jv_float(elapsed));
     jv args = jv_dict(&a);

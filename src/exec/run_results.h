@@ -6,6 +6,7 @@
 #define MALLARD_EXEC_RUN_RESULTS_H
 
 #include "exec/result.h"
+#include "jinja/value.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 
@@ -16,6 +17,10 @@ void run_results_json(const project *p, const exec_result *results, int n, doubl
 /* Writes <project>/<target-path>/run_results.json atomically. */
 bool run_results_write(const project *p, const exec_result *results, int n, double elapsed,
                        const char *which, int threads, mlerr *err);
+
+/* One entry of "results" (status, timing, thread_id, execution_time,
+ * adapter_response, message, failures, unique_id, compiled_code...). */
+jv run_results_entry(arena *a, const exec_result *r);
 
 /* dbt's timestamp: "2026-11-29T19:40:00.123456Z". */
 void run_results_timestamp(const struct timespec *t, char out[32]);

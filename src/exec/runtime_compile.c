@@ -2,6 +2,7 @@
 #include "exec/runtime_compile.h"
 
 #include "exec/relation.h"
+#include "exec/run_results.h"
 #include "project/compile_node.h"
 
 #include <string.h>
@@ -59,4 +60,69 @@ bool exec_compile_at_run_time(void *ctx, const pnode *n, db_conn *c, arena *a, c
                              err) &&
            mat_hooks_collect(n, "post-hook", render_hook, &h, a, &hooks->post, &hooks->post_outside,
                              err);
+}
+
+/* dbt's is_relational: the node types that become relations. */
+static bool is_relational(const pnode *n)
+{
+    return n->type == NODE_MODEL || n->type == NODE_SEED || n->type == NODE_SNAPSHOT;
+}
+
+static bool listed(jv list, jv item)
+{
+    for (size_t i = 0; i < jv_list_len(list); i++)
+        if (jv_equal(jv_list_get(list, i), item))
+            return true;
+    return false;
+}
+
+/* What dbt's after_run hands on-run-end: `results` (RunResult objects,
+ * here dicts of the run_results.json fields plus `node`), and the schemas
+ * (and (database, schema) pairs) that nodes which did not fail built in. */
+static jv run_end_context(const project *p, const exec_result *results, int n, arena *a)
+{
+    jv extra = jv_dict(a);
+    jv list = jv_list(a), schemas = jv_list(a), pairs = jv_list(a);
+    for (int i = 0; i < n; i++) {
+        const exec_result *r = &results[i];
+        jv entry = run_results_entry(a, r);
+        jv_dict_set_str(entry, "node", dbt_node_dict(a, p, r->node));
+        jv_list_append(list, entry);
+        if (!is_relational(r->node) || r->status == EXEC_ERROR || r->status == EXEC_FAIL ||
+            r->status == EXEC_SKIPPED || !r->node->schema)
+            continue;
+        jv schema = jv_string(a, r->node->schema);
+        jv pair_items[2] = {r->node->database ? jv_string(a, r->node->database) : jv_none(),
+                            schema};
+        jv pair = jv_tuple(a, pair_items, 2);
+        if (!listed(schemas, schema))
+            jv_list_append(schemas, schema);
+        if (!listed(pairs, pair))
+            jv_list_append(pairs, pair);
+    }
+    jv_dict_set_str(extra, "results", list);
+    jv_dict_set_str(extra, "schemas", schemas);
+    jv_dict_set_str(extra, "database_schemas", pairs);
+    return extra;
+}
+
+bool exec_render_run_hooks(void *ctx, bool at_end, const exec_result *results, int n, db_conn *c,
+                           arena *a, sql_list *out, mlerr *err)
+{
+    const project *p = ctx;
+    const str_list *hooks = at_end ? &p->on_run_end : &p->on_run_start;
+    if (hooks->n == 0)
+        return true;
+    compile_probe probe = {probe_on_conn, c};
+    jv extra = at_end ? run_end_context(p, results, n, a) : jv_undefined(NULL);
+    for (uint32_t i = 0; i < hooks->n; i++) {
+        const char *name =
+            arena_printf(a, "%s-%s-%u", p->name, at_end ? "on-run-end" : "on-run-start", i);
+        const char *sql;
+        if (!project_render_operation(p, name, hooks->items[i], extra, &probe, a, &sql, err))
+            return false;
+        if (sql[strspn(sql, " \t\r\n")])
+            sql_list_add(a, out, sql);
+    }
+    return true;
 }

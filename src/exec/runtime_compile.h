@@ -15,4 +15,10 @@
 bool exec_compile_at_run_time(void *ctx, const pnode *n, db_conn *c, arena *a, const char **sql,
                               mat_hooks *hooks, mlerr *err);
 
+/* An exec_run_hooks_fn; ctx is the project.  on-run-start hooks see the
+ * project context; on-run-end hooks also `results`, `schemas` and
+ * `database_schemas`, as dbt hands them. */
+bool exec_render_run_hooks(void *ctx, bool at_end, const exec_result *results, int n, db_conn *c,
+                           arena *a, sql_list *out, mlerr *err);
+
 #endif

@@ -259,8 +259,9 @@ static runner_outcome run_item(void *ctx, uint32_t item, int worker)
             r->status = map[to.status];
             r->message = to.message;
             r->failures = to.status == TEST_ERROR ? -1 : to.failures;
-            if (to.stored_in && (to.status == TEST_FAIL || to.status == TEST_WARN) && !s->o.quiet)
-                log_info("  See test failures: select * from %s", to.stored_in);
+            /* dbt names the audit table as the test's relation; the end
+             * summary points at it ("See test failures") */
+            r->relation_name = to.stored_in;
         }
     } else {
         mlerr_at(&err, EXIT_HANDLED, n->original_file_path, 0, 0, "not supported yet: %ss (%s)",
@@ -279,6 +280,20 @@ static runner_outcome run_item(void *ctx, uint32_t item, int worker)
 
 /* --- the run ------------------------------------------------------------------- */
 
+static bool run_statements(db_conn *c, const sql_list *stmts, const char *what, mlerr *err)
+{
+    for (size_t i = 0; i < stmts->n; i++) {
+        db_error e = {0};
+        bool ok = db_exec(c, stmts->items[i], NULL, &e);
+        if (!ok)
+            mlerr_set(err, EXIT_HANDLED, "%s statement %zu failed: %s", what, i + 1, e.message);
+        db_error_release(&e);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
 static bool run_hooks(exec_session *s, const sql_list *hooks, const char *what, mlerr *err)
 {
     if (hooks->n == 0)
@@ -286,15 +301,54 @@ static bool run_hooks(exec_session *s, const sql_list *hooks, const char *what, 
     db_conn *c = NULL;
     if (!db_connect(s->d, &c, err))
         return false;
-    bool ok = true;
-    for (size_t i = 0; i < hooks->n && ok; i++) {
-        db_error e = {0};
-        if (!db_exec(c, hooks->items[i], NULL, &e)) {
-            mlerr_set(err, EXIT_HANDLED, "%s statement %zu failed: %s", what, i + 1, e.message);
-            ok = false;
+    bool ok = run_statements(c, hooks, what, err);
+    db_disconnect(c);
+    return ok;
+}
+
+/* on-run-start (results NULL) or on-run-end: the given SQL and the
+ * project's rendered hooks, each announced as dbt does ("Running 1
+ * on-run-end hook", then START and OK lines per hook). */
+static bool run_project_hooks(exec_session *s, bool at_end, const exec_result *results, int n,
+                              mlerr *err)
+{
+    const sql_list *given = at_end ? &s->o.on_run_end : &s->o.on_run_start;
+    const char *what = at_end ? "on-run-end" : "on-run-start";
+    if (given->n == 0 && !s->o.run_hooks)
+        return true;
+    db_conn *c = NULL;
+    if (!db_connect(s->d, &c, err))
+        return false;
+    arena a = ARENA_INIT;
+    sql_list stmts = {0};
+    for (size_t i = 0; i < given->n; i++)
+        sql_list_add(&a, &stmts, given->items[i]);
+    bool ok =
+        !s->o.run_hooks || s->o.run_hooks(s->o.compile_ctx, at_end, results, n, c, &a, &stmts, err);
+    if (ok && stmts.n && !s->o.quiet) {
+        log_info("Running %zu %s hook%s", stmts.n, what, stmts.n == 1 ? "" : "s");
+        for (size_t i = 0; i < stmts.n && ok; i++) {
+            const char *name = arena_printf(&a, "%s.%s.%zu", s->p->name, what, i);
+            const char *start = arena_printf(&a, "START hook: %s", name);
+            log_info("%s", console_fancy_line(&a, start, "RUN", (int)i + 1, (int)stmts.n, -1));
+            struct timespec t0, t1;
+            clock_gettime(CLOCK_MONOTONIC, &t0);
+            db_error e = {0};
+            ok = db_exec(c, stmts.items[i], NULL, &e);
+            if (!ok)
+                mlerr_set(err, EXIT_HANDLED, "%s hook %s failed: %s", what, name, e.message);
+            db_error_release(&e);
+            clock_gettime(CLOCK_MONOTONIC, &t1);
+            double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+            const char *end = arena_printf(&a, "%s hook: %s", ok ? "OK" : "ERROR", name);
+            log_info("%s", console_fancy_line(&a, end, ok ? "OK" : "ERROR", (int)i + 1,
+                                              (int)stmts.n, secs));
         }
-        db_error_release(&e);
+        log_info("%s", "");
+    } else if (ok) {
+        ok = run_statements(c, &stmts, what, err);
     }
+    arena_free(&a);
     db_disconnect(c);
     return ok;
 }
@@ -308,9 +362,21 @@ static bool create_schemas(exec_session *s, mlerr *err)
     sql_list stmts = {0};
     for (uint32_t i = 0; i < s->w->n; i++) {
         const pnode *n = s->results[i].node;
-        if (n->type != NODE_MODEL && n->type != NODE_SEED && n->type != NODE_SNAPSHOT)
-            continue;
         relation r = {.database = n->database, .schema = n->schema, .identifier = n->alias};
+        if (n->type == NODE_TEST) {
+            /* dbt counts a test that stores its failures as relational:
+             * its audit schema is made here too, not by racing tests */
+            test_config tc;
+            mlerr terr = MLERR_INIT;
+            bool stores =
+                test_config_from_node(n, s->o.store_failures, &tc, &terr) && tc.store_failures;
+            mlerr_clear(&terr); /* a bad config is the test's own error, later */
+            if (!stores)
+                continue;
+            r = tc.audit;
+        } else if (n->type != NODE_MODEL && n->type != NODE_SEED && n->type != NODE_SNAPSHOT) {
+            continue;
+        }
         const char *sql = mat_sql_create_schema(&a, &r);
         bool seen = !sql;
         for (size_t k = 0; k < stmts.n && !seen; k++)
@@ -345,6 +411,7 @@ static exec_result *copy_results(exec_session *s, arena *a, int *n_out)
         r->message = r->message ? arena_strdup(a, r->message) : NULL;
         r->adapter_message = r->adapter_message ? arena_strdup(a, r->adapter_message) : NULL;
         r->compiled_code = r->compiled_code ? arena_strdup(a, r->compiled_code) : NULL;
+        r->relation_name = r->relation_name ? arena_strdup(a, r->relation_name) : NULL;
     }
     *n_out = k;
     return out;
@@ -359,7 +426,7 @@ bool exec_session_run(exec_session *s, arena *a, exec_report *out, mlerr *err)
     if (!ok)
         mlerr_set(err, EXIT_SETUP, "internal error: the work plan is not a DAG");
     if (ok)
-        ok = create_schemas(s, err) && run_hooks(s, &s->o.on_run_start, "on-run-start", err);
+        ok = create_schemas(s, err) && run_project_hooks(s, false, NULL, 0, err);
     if (ok) {
         runner_opts ro = {.threads = s->threads, .fail_fast = s->o.fail_fast};
         runner_callbacks cb = {.ctx = s,
@@ -373,11 +440,11 @@ bool exec_session_run(exec_session *s, arena *a, exec_report *out, mlerr *err)
     pthread_mutex_lock(&s->lock);
     bool interrupted = s->cancelled;
     pthread_mutex_unlock(&s->lock);
+    out->results = copy_results(s, a, &out->n);
     if (ok && !interrupted)
-        ok = run_hooks(s, &s->o.on_run_end, "on-run-end", err);
+        ok = run_project_hooks(s, true, out->results, out->n, err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
 
-    out->results = copy_results(s, a, &out->n);
     out->elapsed = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     out->interrupted = interrupted;
     out->exit_code = 0;

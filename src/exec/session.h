@@ -37,6 +37,12 @@
 typedef bool (*exec_compile_fn)(void *ctx, const pnode *n, db_conn *c, arena *a, const char **sql,
                                 mat_hooks *hooks, mlerr *err);
 
+/* Renders the project's on-run-start hooks (at_end false, no results) or
+ * on-run-end hooks (with the run's results) into SQL appended to out (arena
+ * a), on the connection c the hooks will run on. */
+typedef bool (*exec_run_hooks_fn)(void *ctx, bool at_end, const exec_result *results, int n,
+                                  db_conn *c, arena *a, sql_list *out, mlerr *err);
+
 typedef struct exec_options {
     const char *which; /* "build", "run", "seed", "test": for run_results args */
     int threads;
@@ -46,9 +52,11 @@ typedef struct exec_options {
     mat_exec_opts mat; /* retries and backoff; full_refresh is copied in */
     exec_compile_fn compile;
     void *compile_ctx;
-    /* Rendered on-run-start / on-run-end SQL, run on the calling thread's
-     * own connection before and after the nodes. */
+    /* On-run-start / on-run-end SQL, run on the calling thread's own
+     * connection before and after the nodes: these lists as they are, then
+     * what run_hooks renders (with compile_ctx), if given. */
     sql_list on_run_start, on_run_end;
+    exec_run_hooks_fn run_hooks;
     bool quiet;             /* no console lines (tests) */
     bool write_run_results; /* write <target>/run_results.json at the end */
 } exec_options;

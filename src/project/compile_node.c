@@ -25,16 +25,31 @@ typedef struct node_compiler {
     size_t n_busy, cap_busy;
 } node_compiler;
 
+static bool render_as(const project *p, pnode *n, uint32_t idx, const char *name, const char *text,
+                      jv extra, const compile_probe *probe, arena *a, const char **out,
+                      rendered *meta, mlerr *err);
+
 static bool render_text(const project *p, uint32_t idx, const char *name, const char *text,
                         const compile_probe *probe, arena *a, const char **out, rendered *meta,
                         mlerr *err)
 {
-    pnode *n = (pnode *)&p->nodes[idx]; /* render_state wants it mutable; compile only reads */
+    /* render_state wants the node mutable; compile only reads it */
+    return render_as(p, (pnode *)&p->nodes[idx], idx, name, text, jv_undefined(NULL), probe, a, out,
+                     meta, err);
+}
+
+/* idx is n's index in p->nodes, recorded in meta (NULL for a node that is
+ * not in the project, such as a hook's operation). */
+static bool render_as(const project *p, pnode *n, uint32_t idx, const char *name, const char *text,
+                      jv extra, const compile_probe *probe, arena *a, const char **out,
+                      rendered *meta, mlerr *err)
+{
     arena scratch = ARENA_INIT;
     render_state rs = {.de = p->env, .node = n, .mode = RENDER_COMPILE, .a = a, .err = err};
     rs.scratch = &scratch;
     rs.config_calls = jv_undefined(NULL);
     rs.test_kwargs = jv_undefined(NULL);
+    rs.extra = extra;
     if (probe) {
         rs.probe_relation = probe->fn;
         rs.probe_ctx = probe->ctx;
@@ -159,6 +174,33 @@ bool project_compile_node(const project *p, uint32_t idx, const compile_probe *p
     free(C.done);
     free(C.busy);
     return ok;
+}
+
+bool project_render_operation(const project *p, const char *name, const char *tmpl, jv extra,
+                              const compile_probe *probe, arena *a, const char **out, mlerr *err)
+{
+    if (!p->env) {
+        mlerr_set(err, EXIT_SETUP, "%s cannot be rendered: the project has no dbt context", name);
+        return false;
+    }
+    /* dbt renders a hook as an operation node of the root project; the
+     * node type nearest to it here is an analysis (never materialized) */
+    pnode *n = ARENA_NEW(a, pnode);
+    memset(n, 0, sizeof(*n));
+    n->type = NODE_ANALYSIS;
+    n->name = name;
+    n->unique_id = arena_printf(a, "operation.%s.%s", p->name, name);
+    n->package_name = p->name;
+    n->path = arena_printf(a, "hooks/%s.sql", name);
+    n->original_file_path = "./dbt_project.yml";
+    n->database = p->target_database;
+    n->schema = p->target_schema;
+    n->alias = name;
+    n->raw_code = tmpl;
+    n->config = jv_dict(a);
+    n->meta = jv_dict(a);
+    n->columns = jv_dict(a);
+    return render_as(p, n, 0, "dbt_project.yml", tmpl, extra, probe, a, out, NULL, err);
 }
 
 bool project_render_in_node(const project *p, uint32_t idx, const char *what, const char *tmpl,

@@ -24,4 +24,10 @@ bool project_compile_node(const project *p, uint32_t idx, const compile_probe *p
 bool project_render_in_node(const project *p, uint32_t idx, const char *what, const char *tmpl,
                             const compile_probe *probe, arena *a, const char **out, mlerr *err);
 
+/* Renders an on-run-start / on-run-end hook (dbt's operation node `name`,
+ * "<project>-on-run-end-0") with execute=true in the project's context,
+ * plus the names in `extra` (a dict, or undefined for none). */
+bool project_render_operation(const project *p, const char *name, const char *tmpl, jv extra,
+                              const compile_probe *probe, arena *a, const char **out, mlerr *err);
+
 #endif

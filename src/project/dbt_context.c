@@ -44,11 +44,13 @@ static render_state *state(jinja_call *call)
 typedef struct relation {
     const char *database, *schema, *identifier, *type;
     bool quote_identifier;
+    /* dbt's Relation.limit: -1 (None) renders the name; 0 (--empty) or more
+     * renders a limited subquery in its place, as render_limited does */
+    int limit;
 } relation;
 
-static void relation_str(void *self, strbuf *out)
+static void relation_render_plain(const relation *r, strbuf *out)
 {
-    const relation *r = self;
     bool first = true;
     const char *parts[3] = {r->database, r->schema, r->identifier};
     for (int i = 0; i < 3; i++) {
@@ -64,6 +66,24 @@ static void relation_str(void *self, strbuf *out)
         if (quote)
             strbuf_addc(out, '"');
     }
+}
+
+static void relation_str(void *self, strbuf *out)
+{
+    const relation *r = self;
+    if (r->limit < 0) {
+        relation_render_plain(r, out);
+        return;
+    }
+    /* dbt-adapters' BaseRelation.render_limited; dbt-duckdb sets
+     * require_alias false, so no alias follows and a model's own alias, as
+     * in "from {{ ref('x') }} x", still parses */
+    strbuf_adds(out, "(select * from ");
+    relation_render_plain(r, out);
+    if (r->limit == 0)
+        strbuf_adds(out, " where false limit 0)");
+    else
+        strbuf_addf(out, " limit %d)", r->limit);
 }
 
 static jv str_or_none(arena *a, const char *s)
@@ -83,7 +103,7 @@ static jv relation_new(arena *a, const relation *src)
 NATIVE(rel_render)
 {
     strbuf sb = STRBUF_INIT;
-    relation_str(ud, &sb);
+    relation_render_plain(ud, &sb);
     *result = jv_string_n(jinja_call_arena(call), strbuf_str(&sb), sb.len);
     strbuf_release(&sb);
     return JINJA_OK;
@@ -144,6 +164,8 @@ static jv relation_getattr(jinja_call *call, void *self, const char *attr)
         return str_or_none(a, r->identifier);
     if (strcmp(attr, "type") == 0)
         return str_or_none(a, r->type);
+    if (strcmp(attr, "limit") == 0)
+        return r->limit < 0 ? jv_none() : jv_int(r->limit);
     if (strcmp(attr, "is_table") == 0)
         return jv_bool(r->type && strcmp(r->type, "table") == 0);
     if (strcmp(attr, "is_view") == 0)
@@ -167,10 +189,17 @@ static const jv_class relation_class = {
     .str = relation_str,
 };
 
+jv dbt_relation_limited(arena *a, const char *database, const char *schema, const char *identifier,
+                        const char *type, int limit)
+{
+    relation r = {database, schema, identifier, type, true, limit};
+    return relation_new(a, &r);
+}
+
 jv dbt_relation(arena *a, const char *database, const char *schema, const char *identifier,
                 const char *type)
 {
-    relation r = {database, schema, identifier, type, true};
+    relation r = {database, schema, identifier, type, true, -1};
     return relation_new(a, &r);
 }
 
@@ -401,12 +430,14 @@ NATIVE(fn_ref)
     const pnode *tn = &p->nodes[t];
     if (tn->materialized && strcmp(tn->materialized, "ephemeral") == 0) {
         push_ephemeral(rs, (uint32_t)t);
-        relation r = {NULL, NULL, arena_printf(a, "__dbt__cte__%s", tn->alias), "cte", false};
+        relation r = {NULL,  NULL,  arena_printf(a, "__dbt__cte__%s", tn->alias),
+                      "cte", false, de->empty ? 0 : -1};
         *result = relation_new(a, &r);
         return JINJA_OK;
     }
     const char *type = tn->materialized && strcmp(tn->materialized, "view") == 0 ? "view" : "table";
-    *result = dbt_relation(a, tn->database, tn->schema, tn->alias, type);
+    *result =
+        dbt_relation_limited(a, tn->database, tn->schema, tn->alias, type, de->empty ? 0 : -1);
     return JINJA_OK;
 }
 
@@ -435,7 +466,8 @@ NATIVE(fn_source)
                                 "%s '%s' depends on a source named '%s.%s' which was not found",
                                 type_label(rs->node), rs->node->unique_id, sname, tname);
     const pnode *s = &p->nodes[t];
-    *result = dbt_relation(a, s->database, s->schema, s->identifier, "table");
+    *result =
+        dbt_relation_limited(a, s->database, s->schema, s->identifier, "table", de->empty ? 0 : -1);
     return JINJA_OK;
 }
 
@@ -1057,6 +1089,7 @@ dbt_env *dbt_env_new(project *p, mlerr *err)
     jv_dict_set_str(flags, "FULL_REFRESH", jv_bool(false));
     jv_dict_set_str(flags, "STORE_FAILURES", jv_bool(false));
     jv_dict_set_str(flags, "WHICH", jv_string(ea, "compile"));
+    jv_dict_set_str(flags, "EMPTY", jv_bool(false));
     jinja_env_add_global(env, "flags", flags);
     de->flags = flags;
 
@@ -1109,8 +1142,21 @@ void dbt_env_set_flags(dbt_env *de, const char *which, bool full_refresh, bool s
     jv_dict_set_str(flags, "FULL_REFRESH", jv_bool(full_refresh));
     jv_dict_set_str(flags, "STORE_FAILURES", jv_bool(store_failures));
     jv_dict_set_str(flags, "WHICH", jv_string(ea, which));
+    jv_dict_set_str(flags, "EMPTY", jv_bool(de->empty));
     jinja_env_add_global(de->env, "flags", flags);
     de->flags = flags;
+}
+
+void dbt_env_set_empty(dbt_env *de, bool empty)
+{
+    arena *ea = jinja_env_arena(de->env);
+    jv flags = jv_dict(ea);
+    for (size_t i = 0; i < jv_dict_len(de->flags); i++)
+        jv_dict_set(flags, jv_dict_key_at(de->flags, i), jv_dict_value_at(de->flags, i));
+    jv_dict_set_str(flags, "EMPTY", jv_bool(empty));
+    jinja_env_add_global(de->env, "flags", flags);
+    de->flags = flags;
+    de->empty = empty;
 }
 
 void dbt_env_free(dbt_env *de)
@@ -1153,9 +1199,10 @@ bool dbt_render(dbt_env *de, render_state *rs, const char *name, const char *sou
     pnode *n = rs->node;
     const project *p = de->p;
     if (rs->mode == RENDER_COMPILE && n->type != NODE_TEST) {
-        relation r = {n->database, n->schema, n->alias,
-                      n->materialized && strcmp(n->materialized, "view") == 0 ? "view" : "table",
-                      true};
+        relation r = {
+            n->database, n->schema,
+            n->alias,    n->materialized && strcmp(n->materialized, "view") == 0 ? "view" : "table",
+            true,        -1};
         jv_dict_set_str(ctx, "this", relation_new(a, &r));
     } else {
         jv_dict_set_str(ctx, "this",
@@ -1175,6 +1222,10 @@ bool dbt_render(dbt_env *de, render_state *rs, const char *name, const char *sou
     jv_dict_set_str(ctx, "graph", graph);
     if (n->type == NODE_TEST && n->test.kind == TEST_GENERIC && rs->test_kwargs.kind == JV_DICT)
         jv_dict_set_str(ctx, "_dbt_generic_test_kwargs", rs->test_kwargs);
+    if (rs->extra.kind == JV_DICT) {
+        for (size_t i = 0; i < jv_dict_len(rs->extra); i++)
+            jv_dict_set(ctx, jv_dict_key_at(rs->extra, i), jv_dict_value_at(rs->extra, i));
+    }
     jinja_render_opts o = {.context = ctx, .host = rs, .arena = a};
     bool ok = jinja_render(t, &o, out, err);
     jinja_template_free(t);

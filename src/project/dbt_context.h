@@ -33,7 +33,8 @@ typedef struct dbt_env {
     bool (*parse_has_ref)(void *ctx, const char *name);
     const char *(*parse_nearest)(void *ctx, const char *name);
     bool (*parse_has_source)(void *ctx, const char *source_name, const char *table_name);
-    jv flags; /* the `flags` global: see dbt_env_set_flags */
+    jv flags;   /* the `flags` global: see dbt_env_set_flags */
+    bool empty; /* --empty: ref() and source() render limited to no rows */
 } dbt_env;
 
 /* What the database holds under a name, for adapter.get_relation at run
@@ -63,6 +64,9 @@ typedef struct render_state {
      * connection); NULL answers none, as a compile without a database does */
     dbt_relation_probe_fn probe_relation;
     void *probe_ctx;
+    /* a dict of further names for this render (on-run-end's results,
+     * schemas...); anything else adds none */
+    jv extra;
 } render_state;
 
 /* Builds the environment: globals, natives, and every macro (compiled and
@@ -73,6 +77,11 @@ void dbt_env_free(dbt_env *de);
  * command being run.  Call before any render starts (not thread-safe). */
 void dbt_env_set_flags(dbt_env *de, const char *which, bool full_refresh, bool store_failures);
 
+/* --empty: from now on ref() and source() render as dbt's render_limited
+ * does with limit 0 (a subquery "where false limit 0"), and flags.EMPTY is
+ * set.  Call before any render starts (not thread-safe). */
+void dbt_env_set_empty(dbt_env *de, bool empty);
+
 /* Renders source as node's template (name: its original file path).  The
  * output is appended to out; refs etc. are collected in rs. */
 bool dbt_render(dbt_env *de, render_state *rs, const char *name, const char *source, size_t len,
@@ -80,6 +89,9 @@ bool dbt_render(dbt_env *de, render_state *rs, const char *name, const char *sou
 /* A relation object as ref()/source()/this return it. */
 jv dbt_relation(arena *a, const char *database, const char *schema, const char *identifier,
                 const char *type);
+/* The same with dbt's Relation.limit: -1 is None, 0 is --empty's. */
+jv dbt_relation_limited(arena *a, const char *database, const char *schema, const char *identifier,
+                        const char *type, int limit);
 /* The dict a template sees as `model` (and graph.nodes entries). */
 jv dbt_node_dict(arena *a, const project *p, const pnode *n);
 /* The same fields as an object built attribute by attribute (for `model`). */

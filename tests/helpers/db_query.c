@@ -1,19 +1,27 @@
 /* db_query: lets shell tests look inside a DuckDB file without a duckdb CLI.
  * `db_query FILE SQL` opens FILE read-only, runs SQL and prints each row with
  * tab-separated values (NULL as "NULL"); exit 1 with DuckDB's message on
- * failure. */
+ * failure.  `db_query -w FILE SQL` opens it read-write instead (for oracle
+ * databases a test builds itself); SQL may then hold several statements. */
 #include <duckdb.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 int main(int argc, char **argv)
 {
+    bool writable = argc == 4 && strcmp(argv[1], "-w") == 0;
+    if (writable) {
+        argv++;
+        argc--;
+    }
     if (argc != 3) {
-        fprintf(stderr, "usage: db_query FILE SQL\n");
+        fprintf(stderr, "usage: db_query [-w] FILE SQL\n");
         return 2;
     }
     duckdb_config cfg;
     duckdb_create_config(&cfg);
-    duckdb_set_config(cfg, "access_mode", "READ_ONLY");
+    duckdb_set_config(cfg, "access_mode", writable ? "READ_WRITE" : "READ_ONLY");
     duckdb_database db;
     char *err = NULL;
     if (duckdb_open_ext(argv[1], &db, cfg, &err) == DuckDBError) {

@@ -35,9 +35,9 @@ check "test summary" out_has "Done. PASS=4 WARN=0 ERROR=0 SKIP=0 TOTAL=4"
 run_mallard test --store-failures -s stg_trees
 check "test --store-failures exits 0" rc_is 0
 check "failures stored in <schema>_dbt_test__audit" test "$(q 'select count(*) from main_dbt_test__audit.unique_stg_trees_tree_id')" = "0"
-run_mallard build --empty
-check "--empty says not supported" out_has "not supported yet: --empty"
-check "--empty exits 2" rc_is 2
+run_mallard test --empty
+check "test --empty says not supported" out_has "not supported yet: --empty with 'test'"
+check "test --empty exits 2" rc_is 2
 run_mallard run stg_trees
 check "a stray argument exits 2" rc_is 2
 finish
