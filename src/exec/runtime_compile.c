@@ -41,22 +41,38 @@ static bool render_hook(void *ctx, const pnode *n, const char *key, const char *
     return true;
 }
 
-bool exec_compile_at_run_time(void *ctx, const pnode *n, db_conn *c, arena *a, const char **sql,
-                              mat_hooks *hooks, mlerr *err)
+static bool compile_node_at_run_time(const exec_compile_ctx *x, const pnode *n, db_conn *c,
+                                     arena *a, const char **sql, mat_hooks *hooks, mlerr *err)
 {
-    const project *p = ctx;
+    const project *p = x->p;
     uint32_t idx = (uint32_t)(n - p->nodes);
-    compile_probe probe = {probe_on_conn, c};
+    compile_probe probe = {.fn = probe_on_conn, .ctx = c, .flags = x->flags};
     memset(hooks, 0, sizeof(*hooks));
-    if (n->type == NODE_TEST) {
+    if (n->type == NODE_TEST && !x->tests_too) {
         *sql = n->compiled_code;
         return true;
     }
-    if (n->type == NODE_MODEL && !project_compile_node(p, idx, &probe, a, sql, err))
+    if ((n->type == NODE_MODEL || n->type == NODE_TEST) &&
+        !project_compile_node(p, idx, &probe, a, sql, err))
         return false;
+    if (n->type == NODE_TEST)
+        return true;
     hook_render_ctx h = {p, &probe};
     return mat_hooks_collect(n, "pre-hook", render_hook, &h, a, &hooks->pre, &hooks->pre_outside,
                              err) &&
            mat_hooks_collect(n, "post-hook", render_hook, &h, a, &hooks->post, &hooks->post_outside,
                              err);
+}
+
+bool exec_compile_at_run_time(void *ctx, const pnode *n, db_conn *c, arena *a, const char **sql,
+                              mat_hooks *hooks, mlerr *err)
+{
+    exec_compile_ctx x = {.p = ctx};
+    return compile_node_at_run_time(&x, n, c, a, sql, hooks, err);
+}
+
+bool exec_compile_in_context(void *ctx, const pnode *n, db_conn *c, arena *a, const char **sql,
+                             mat_hooks *hooks, mlerr *err)
+{
+    return compile_node_at_run_time(ctx, n, c, a, sql, hooks, err);
 }

@@ -38,6 +38,7 @@ static bool render_text(const project *p, uint32_t idx, const char *name, const 
     if (probe) {
         rs.probe_relation = probe->fn;
         rs.probe_ctx = probe->ctx;
+        rs.flags = probe->flags;
     }
     bool ok = true;
     if (n->type == NODE_TEST && n->test.kind == TEST_GENERIC)

@@ -1101,14 +1101,20 @@ dbt_env *dbt_env_new(project *p, mlerr *err)
     return de;
 }
 
+jv dbt_flags_new(arena *a, const char *which, bool full_refresh, bool store_failures)
+{
+    jv flags = jv_dict(a);
+    jv_dict_set_str(flags, "FULL_REFRESH", jv_bool(full_refresh));
+    jv_dict_set_str(flags, "STORE_FAILURES", jv_bool(store_failures));
+    jv_dict_set_str(flags, "WHICH", jv_string(a, which));
+    jv_freeze(flags);
+    return flags;
+}
+
 void dbt_env_set_flags(dbt_env *de, const char *which, bool full_refresh, bool store_failures)
 {
     /* globals are frozen once added: replace the dict rather than edit it */
-    arena *ea = jinja_env_arena(de->env);
-    jv flags = jv_dict(ea);
-    jv_dict_set_str(flags, "FULL_REFRESH", jv_bool(full_refresh));
-    jv_dict_set_str(flags, "STORE_FAILURES", jv_bool(store_failures));
-    jv_dict_set_str(flags, "WHICH", jv_string(ea, which));
+    jv flags = dbt_flags_new(jinja_env_arena(de->env), which, full_refresh, store_failures);
     jinja_env_add_global(de->env, "flags", flags);
     de->flags = flags;
 }
@@ -1175,6 +1181,8 @@ bool dbt_render(dbt_env *de, render_state *rs, const char *name, const char *sou
     jv_dict_set_str(ctx, "graph", graph);
     if (n->type == NODE_TEST && n->test.kind == TEST_GENERIC && rs->test_kwargs.kind == JV_DICT)
         jv_dict_set_str(ctx, "_dbt_generic_test_kwargs", rs->test_kwargs);
+    if (rs->flags.kind == JV_DICT)
+        jv_dict_set_str(ctx, "flags", rs->flags);
     jinja_render_opts o = {.context = ctx, .host = rs, .arena = a};
     bool ok = jinja_render(t, &o, out, err);
     jinja_template_free(t);

@@ -63,6 +63,10 @@ typedef struct render_state {
      * connection); NULL answers none, as a compile without a database does */
     dbt_relation_probe_fn probe_relation;
     void *probe_ctx;
+    /* a dict shadowing the env's `flags` for this render only (so tasks
+     * sharing one project can render as run, seed or test at once);
+     * anything else leaves the env's flags visible */
+    jv flags;
 } render_state;
 
 /* Builds the environment: globals, natives, and every macro (compiled and
@@ -72,6 +76,8 @@ void dbt_env_free(dbt_env *de);
 /* Sets flags.WHICH, flags.FULL_REFRESH and flags.STORE_FAILURES for the
  * command being run.  Call before any render starts (not thread-safe). */
 void dbt_env_set_flags(dbt_env *de, const char *which, bool full_refresh, bool store_failures);
+/* The same dict, built in a for a render_state's flags (frozen). */
+jv dbt_flags_new(arena *a, const char *which, bool full_refresh, bool store_failures);
 
 /* Renders source as node's template (name: its original file path).  The
  * output is appended to out; refs etc. are collected in rs. */

@@ -131,6 +131,14 @@ static void graph_free(run_graph *g)
     free(g);
 }
 
+/* Frees a graph the loop is done with, telling the runner the run is over. */
+static void graph_forget(scheduler *s, run_graph *g)
+{
+    if (s->o.runner.run_ended)
+        s->o.runner.run_ended(s->o.runner.userdata, g->dag_id, g->run_id);
+    graph_free(g);
+}
+
 void scheduler_free(scheduler *s)
 {
     if (!s)
@@ -218,7 +226,7 @@ static run_graph *graph_load(scheduler *s, const dag_def *dag, const dag_run *ru
         if (strcmp(g->g.tasks[g->by_id[i - 1]].task_id, g->g.tasks[g->by_id[i]].task_id) == 0) {
             mlerr_set(err, 2, "DAG %s: two tasks are both named %s", dag->dag_id,
                       g->g.tasks[g->by_id[i]].task_id);
-            graph_free(g);
+            graph_forget(s, g);
             return NULL;
         }
     }
@@ -229,7 +237,7 @@ static run_graph *graph_load(scheduler *s, const dag_def *dag, const dag_run *ru
         tries[i] = dag->default_args.retries;
     }
     if (!state_tis_create(s->st, run->dag_id, run->run_id, ids, tries, g->g.n, err)) {
-        graph_free(g);
+        graph_forget(s, g);
         return NULL;
     }
     g->next = s->graphs;
@@ -242,7 +250,7 @@ static void graph_drop(scheduler *s, run_graph *g)
     for (run_graph **p = &s->graphs; *p; p = &(*p)->next) {
         if (*p == g) {
             *p = g->next;
-            graph_free(g);
+            graph_forget(s, g);
             return;
         }
     }
@@ -557,7 +565,7 @@ static bool tick(scheduler *s, arena *a, tick_state *ts, mlerr *err)
             busy = strcmp(t->req.dag_id, g->dag_id) == 0 && strcmp(t->req.run_id, g->run_id) == 0;
         if (!g->seen && !busy) {
             *p = g->next;
-            graph_free(g);
+            graph_forget(s, g);
         } else {
             p = &g->next;
         }
