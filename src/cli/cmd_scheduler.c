@@ -93,9 +93,10 @@ static int run_scheduler(cli_globals *g, int argc, const char **argv)
             rc = EXIT_SETUP;
         else if (res.runs_failed > 0)
             rc = EXIT_HANDLED;
-        log_info("Scheduler %s: %d run(s) succeeded, %d failed, %d task tries",
+        log_info("Scheduler %s: %d run(s) succeeded, %d failed, %d task tries, %lu dbt project "
+                 "load(s)",
                  res.stopped ? "stopped" : "done", res.runs_succeeded, res.runs_failed,
-                 res.tries_started);
+                 res.tries_started, dbt_runner_project_loads(runner));
     }
     scheduler_free(s);
     dbt_runner_free(runner);
