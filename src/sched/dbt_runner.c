@@ -100,7 +100,7 @@ static bool dbt_task_graph_of(void *ud, const dag_def *dag, const dag_run *run,
         project_cache_release(r->projects, &cp);
     }
     if (!ok)
-        mlerr_prefix(err, "DAG %s (%s): ", dag->dag_id, dag->file);
+        mlerr_prefix(err, "DAG %s (%s)", dag->dag_id, dag->file);
     return ok;
 }
 
