@@ -189,8 +189,10 @@ static task_outcome dbt_task_run(void *ud, const task_request *req, task_ctl *ct
      * go with each render, and no compiled SQL is written into its nodes */
     exec_compile_ctx cc = {
         .p = p, .flags = project_cache_flags(&cp, req->kind, req->full_refresh), .tests_too = true};
+    /* no more workers than nodes: a one-node task runs on this thread */
+    int threads = r->threads < (int)w.n ? r->threads : (int)w.n;
     exec_options o = {.which = dbt_task_kind_name(req->kind),
-                      .threads = r->threads,
+                      .threads = threads > 0 ? threads : 1,
                       .full_refresh = req->full_refresh,
                       .mat = mat_exec_defaults(),
                       .compile = exec_compile_in_context,
