@@ -21,7 +21,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=${BENCH_DIR:-${TMPDIR:-/tmp}/mallard-bench-sched}/n$N
 [ -f "$WORK/dags/bench.yml" ] || /usr/bin/python3 "$HERE/gen_project.py" "$WORK" "$N"
 cd "$WORK"
-printf '%-5s %-7s %-7s %-8s %-8s %-8s %-7s %-7s %-7s\n' round build_s sched_s over_s med_ms p90_ms max_ms span_s busy_s
+printf '%-5s %-7s %-7s %-8s %-8s %-8s %-7s %-7s %-7s %-7s\n' round build_s sched_s over_s med_ms p90_ms max_ms span_s busy_s loop_cpu
 rounds=""
 for i in 1 2 3; do
   rm -f bench.duckdb bench.duckdb.wal
@@ -38,9 +38,10 @@ for i in 1 2 3; do
   set -- $(/usr/bin/python3 "$HERE/report.py" "$WORK")
   [ "$1" -eq "$N" ] || { echo "only $1 of $N tasks succeeded"; exit 1; }
   over=$(echo "$s $b" | awk '{printf "%.2f", $1 - $2}')
-  printf '%-5s %-7s %-7s %-8s %-8s %-8s %-7s %-7s %-7s\n' "$i" "$b" "$s" "$over" "$2" "$3" "$4" "$5" "$6"
-  rounds="$rounds$b $s $over $2 $3 $4 $5 $6
+  cpu=$(grep -o 'loop CPU [0-9.]*' sched.out | awk '{print $3}')
+  printf '%-5s %-7s %-7s %-8s %-8s %-8s %-7s %-7s %-7s %-7s\n' "$i" "$b" "$s" "$over" "$2" "$3" "$4" "$5" "$6" "$cpu"
+  rounds="$rounds$b $s $over $2 $3 $4 $5 $6 $cpu
 "
 done
 printf '%s' "$rounds" | sort -k3,3n | sed -n 2p |
-  awk '{printf "median (by overhead): build %ss, scheduler %ss, overhead %ss, hand-over median %s ms, p90 %s ms\n", $1, $2, $3, $4, $5}'
+  awk '{printf "median (by overhead): build %ss, scheduler %ss, overhead %ss, hand-over median %s ms, p90 %s ms, loop CPU %ss\n", $1, $2, $3, $4, $5, $9}'

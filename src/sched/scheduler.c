@@ -694,8 +694,16 @@ static bool shutdown_tasks(scheduler *s, mlerr *err)
     return ok;
 }
 
+static double thread_cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 bool scheduler_run(scheduler *s, scheduler_result *out, mlerr *err)
 {
+    double cpu0 = thread_cpu_now();
     memset(&s->res, 0, sizeof s->res);
     s->once_now = (int64_t)state_now();
     bool ok = true;
@@ -719,6 +727,7 @@ bool scheduler_run(scheduler *s, scheduler_result *out, mlerr *err)
     if (!shutdown_tasks(s, ok ? err : &later))
         ok = false;
     mlerr_clear(&later);
+    s->res.loop_cpu_seconds = thread_cpu_now() - cpu0;
     *out = s->res;
     return ok;
 }
