@@ -4,6 +4,7 @@
 #include <string.h>
 
 extern const cli_command cmd_build;
+extern const cli_command cmd_clear;
 extern const cli_command cmd_compile;
 extern const cli_command cmd_dags;
 extern const cli_command cmd_debug;
@@ -25,6 +26,7 @@ extern const cli_command cmd_test;
 /* clang-format off */
 const cli_command *const cli_commands[] = {
     &cmd_build,
+    &cmd_clear,
     &cmd_compile,
     &cmd_dags,
     &cmd_debug,

@@ -440,6 +440,14 @@ bool runner_run(runner *r, const runner_opts *opts, const runner_callbacks *cb, 
     pthread_t *tids = xcalloc((size_t)threads, sizeof(pthread_t));
     worker_arg *args = xcalloc((size_t)threads, sizeof(worker_arg));
     int started = 0;
+    if (threads == 1) {
+        /* One worker runs on the calling thread: starting a thread costs
+         * milliseconds on some VMs, which the scheduler's one-node tasks
+         * would pay every time. */
+        args[0] = (worker_arg){.r = r, .opts = opts, .id = 0};
+        worker_main(&args[0]);
+        threads = 0;
+    }
     for (int t = 0; t < threads; t++) {
         args[t] = (worker_arg){.r = r, .opts = opts, .id = t};
         int rc = pthread_create(&tids[t], NULL, worker_main, &args[t]);

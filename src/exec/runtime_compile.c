@@ -42,19 +42,22 @@ static bool render_hook(void *ctx, const pnode *n, const char *key, const char *
     return true;
 }
 
-bool exec_compile_at_run_time(void *ctx, const pnode *n, db_conn *c, arena *a, const char **sql,
-                              mat_hooks *hooks, mlerr *err)
+static bool compile_node_at_run_time(const exec_compile_ctx *x, const pnode *n, db_conn *c,
+                                     arena *a, const char **sql, mat_hooks *hooks, mlerr *err)
 {
-    const project *p = ctx;
+    const project *p = x->p;
     uint32_t idx = (uint32_t)(n - p->nodes);
-    compile_probe probe = {probe_on_conn, c};
+    compile_probe probe = {.fn = probe_on_conn, .ctx = c, .flags = x->flags};
     memset(hooks, 0, sizeof(*hooks));
-    if (n->type == NODE_TEST) {
+    if (n->type == NODE_TEST && !x->tests_too) {
         *sql = n->compiled_code;
         return true;
     }
-    if (n->type == NODE_MODEL && !project_compile_node(p, idx, &probe, a, sql, err))
+    if ((n->type == NODE_MODEL || n->type == NODE_TEST) &&
+        !project_compile_node(p, idx, &probe, a, sql, err))
         return false;
+    if (n->type == NODE_TEST)
+        return true;
     hook_render_ctx h = {p, &probe};
     return mat_hooks_collect(n, "pre-hook", render_hook, &h, a, &hooks->pre, &hooks->pre_outside,
                              err) &&
@@ -113,7 +116,7 @@ bool exec_render_run_hooks(void *ctx, bool at_end, const exec_result *results, i
     const str_list *hooks = at_end ? &p->on_run_end : &p->on_run_start;
     if (hooks->n == 0)
         return true;
-    compile_probe probe = {probe_on_conn, c};
+    compile_probe probe = {.fn = probe_on_conn, .ctx = c};
     jv extra = at_end ? run_end_context(p, results, n, a) : jv_undefined(NULL);
     for (uint32_t i = 0; i < hooks->n; i++) {
         const char *name =
@@ -125,4 +128,17 @@ bool exec_render_run_hooks(void *ctx, bool at_end, const exec_result *results, i
             sql_list_add(a, out, sql);
     }
     return true;
+}
+
+bool exec_compile_at_run_time(void *ctx, const pnode *n, db_conn *c, arena *a, const char **sql,
+                              mat_hooks *hooks, mlerr *err)
+{
+    exec_compile_ctx x = {.p = ctx};
+    return compile_node_at_run_time(&x, n, c, a, sql, hooks, err);
+}
+
+bool exec_compile_in_context(void *ctx, const pnode *n, db_conn *c, arena *a, const char **sql,
+                             mat_hooks *hooks, mlerr *err)
+{
+    return compile_node_at_run_time(ctx, n, c, a, sql, hooks, err);
 }

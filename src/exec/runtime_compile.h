@@ -21,4 +21,18 @@ bool exec_compile_at_run_time(void *ctx, const pnode *n, db_conn *c, arena *a, c
 bool exec_render_run_hooks(void *ctx, bool at_end, const exec_result *results, int n, db_conn *c,
                            arena *a, sql_list *out, mlerr *err);
 
+/* For sessions that share their project with other sessions running at the
+ * same time (the scheduler's tasks): the command's flags come with each
+ * render instead of from the env, and tests are rendered on the worker too,
+ * since no session may write compiled_code into the shared nodes. */
+typedef struct exec_compile_ctx {
+    const project *p;
+    jv flags;       /* dbt_flags_new's dict for this session's command */
+    bool tests_too; /* render tests at run time as well */
+} exec_compile_ctx;
+
+/* An exec_compile_fn; ctx is an exec_compile_ctx that outlives the session. */
+bool exec_compile_in_context(void *ctx, const pnode *n, db_conn *c, arena *a, const char **sql,
+                             mat_hooks *hooks, mlerr *err);
+
 #endif

@@ -53,6 +53,7 @@ static bool render_as(const project *p, pnode *n, uint32_t idx, const char *name
     if (probe) {
         rs.probe_relation = probe->fn;
         rs.probe_ctx = probe->ctx;
+        rs.flags = probe->flags;
     }
     bool ok = true;
     if (n->type == NODE_TEST && n->test.kind == TEST_GENERIC)

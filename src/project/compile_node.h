@@ -9,9 +9,11 @@
 #include "project/dbt_context.h"
 #include "project/graph.h"
 
+/* What a run-time render sees of the run around it. */
 typedef struct compile_probe {
     dbt_relation_probe_fn fn; /* NULL: adapter.get_relation answers none */
     void *ctx;
+    jv flags; /* a dbt_flags_new dict, or zero: the env's global flags */
 } compile_probe;
 
 /* Renders node idx with execute=true and inlines its ephemeral models as

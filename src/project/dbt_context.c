@@ -1134,15 +1134,22 @@ dbt_env *dbt_env_new(project *p, mlerr *err)
     return de;
 }
 
+jv dbt_flags_new(arena *a, const char *which, bool full_refresh, bool store_failures, bool empty)
+{
+    jv flags = jv_dict(a);
+    jv_dict_set_str(flags, "FULL_REFRESH", jv_bool(full_refresh));
+    jv_dict_set_str(flags, "STORE_FAILURES", jv_bool(store_failures));
+    jv_dict_set_str(flags, "WHICH", jv_string(a, which));
+    jv_dict_set_str(flags, "EMPTY", jv_bool(empty));
+    jv_freeze(flags);
+    return flags;
+}
+
 void dbt_env_set_flags(dbt_env *de, const char *which, bool full_refresh, bool store_failures)
 {
     /* globals are frozen once added: replace the dict rather than edit it */
-    arena *ea = jinja_env_arena(de->env);
-    jv flags = jv_dict(ea);
-    jv_dict_set_str(flags, "FULL_REFRESH", jv_bool(full_refresh));
-    jv_dict_set_str(flags, "STORE_FAILURES", jv_bool(store_failures));
-    jv_dict_set_str(flags, "WHICH", jv_string(ea, which));
-    jv_dict_set_str(flags, "EMPTY", jv_bool(de->empty));
+    jv flags =
+        dbt_flags_new(jinja_env_arena(de->env), which, full_refresh, store_failures, de->empty);
     jinja_env_add_global(de->env, "flags", flags);
     de->flags = flags;
 }
@@ -1226,6 +1233,8 @@ bool dbt_render(dbt_env *de, render_state *rs, const char *name, const char *sou
         for (size_t i = 0; i < jv_dict_len(rs->extra); i++)
             jv_dict_set(ctx, jv_dict_key_at(rs->extra, i), jv_dict_value_at(rs->extra, i));
     }
+    if (rs->flags.kind == JV_DICT)
+        jv_dict_set_str(ctx, "flags", rs->flags);
     jinja_render_opts o = {.context = ctx, .host = rs, .arena = a};
     bool ok = jinja_render(t, &o, out, err);
     jinja_template_free(t);

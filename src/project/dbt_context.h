@@ -67,6 +67,10 @@ typedef struct render_state {
     /* a dict of further names for this render (on-run-end's results,
      * schemas...); anything else adds none */
     jv extra;
+    /* a dict shadowing the env's `flags` for this render only (so tasks
+     * sharing one project can render as run, seed or test at once);
+     * anything else leaves the env's flags visible */
+    jv flags;
 } render_state;
 
 /* Builds the environment: globals, natives, and every macro (compiled and
@@ -76,6 +80,8 @@ void dbt_env_free(dbt_env *de);
 /* Sets flags.WHICH, flags.FULL_REFRESH and flags.STORE_FAILURES for the
  * command being run.  Call before any render starts (not thread-safe). */
 void dbt_env_set_flags(dbt_env *de, const char *which, bool full_refresh, bool store_failures);
+/* The same dict, built in a for a render_state's flags (frozen). */
+jv dbt_flags_new(arena *a, const char *which, bool full_refresh, bool store_failures, bool empty);
 
 /* --empty: from now on ref() and source() render as dbt's render_limited
  * does with limit 0 (a subquery "where false limit 0"), and flags.EMPTY is

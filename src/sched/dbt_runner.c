@@ -10,6 +10,7 @@
 #include "project/dbt_project.h"
 #include "project/graph.h"
 #include "project/select.h"
+#include "sched/project_cache.h"
 #include "util/xalloc.h"
 
 #include <stdio.h>
@@ -18,8 +19,9 @@
 
 struct dbt_runner {
     int threads;
-    pthread_mutex_t mu; /* guards dbs */
-    db **dbs;           /* one reference per file opened, kept until free */
+    project_cache *projects; /* one per DAG run, shared by its tasks */
+    pthread_mutex_t mu;      /* guards dbs */
+    db **dbs;                /* one reference per file opened, kept until free */
     size_t ndbs;
 };
 
@@ -27,6 +29,7 @@ dbt_runner *dbt_runner_new(int threads)
 {
     dbt_runner *r = xcalloc(1, sizeof *r);
     r->threads = threads > 0 ? threads : 1;
+    r->projects = project_cache_new();
     pthread_mutex_init(&r->mu, NULL);
     return r;
 }
@@ -38,8 +41,14 @@ void dbt_runner_free(dbt_runner *r)
     for (size_t i = 0; i < r->ndbs; i++)
         db_close(r->dbs[i]);
     free(r->dbs);
+    project_cache_free(r->projects);
     pthread_mutex_destroy(&r->mu);
     free(r);
+}
+
+unsigned long dbt_runner_project_loads(dbt_runner *r)
+{
+    return project_cache_loads(r->projects);
 }
 
 /* Opens the target's database (shared through db_open's registry) and
@@ -73,39 +82,32 @@ static bool runner_db(dbt_runner *r, const dbt_target *t, db **out, mlerr *err)
     return true;
 }
 
-/* The DAG's project with this run's vars, and its profile target. */
-static bool load_project(arena *a, const char *project_dir, const char *profiles_dir,
-                         const char *profile, const char *target, const char *vars_yaml,
-                         dbt_target *t, project **p, mlerr *err)
-{
-    dbt_project_file pf;
-    if (!dbt_project_file_load(a, project_dir, &pf, err))
-        return false;
-    profile_request req = {.project_dir = project_dir,
-                           .profiles_dir = profiles_dir,
-                           .profile_name = profile ? profile : pf.profile,
-                           .target_name = target};
-    if (!profile_resolve(a, &req, t, err))
-        return false;
-    project_load_opts lo = {.project_dir = project_dir, .target = t, .vars_yaml = vars_yaml};
-    return project_load(&lo, p, err);
-}
-
 static bool dbt_task_graph_of(void *ud, const dag_def *dag, const dag_run *run,
                               const char *vars_yaml, arena *a, dbt_task_graph *out, mlerr *err)
 {
-    (void)ud, (void)run;
-    arena scratch = ARENA_INIT;
-    dbt_target t;
-    project *p = NULL;
-    bool ok = load_project(&scratch, dag->dbt.project_dir_abs, dag->dbt.profiles_dir,
-                           dag->dbt.profile, dag->dbt.target, vars_yaml, &t, &p, err) &&
-              dbt_tasks_build(a, p, &dag->dbt, out, err);
+    dbt_runner *r = ud;
+    project_key k = {.dag_id = run->dag_id,
+                     .run_id = run->run_id,
+                     .project_dir = dag->dbt.project_dir_abs,
+                     .profiles_dir = dag->dbt.profiles_dir,
+                     .profile = dag->dbt.profile,
+                     .target = dag->dbt.target,
+                     .vars_yaml = vars_yaml};
+    cached_project cp;
+    bool ok = project_cache_acquire(r->projects, &k, &cp, err);
+    if (ok) {
+        ok = dbt_tasks_build(a, cp.p, &dag->dbt, out, err);
+        project_cache_release(r->projects, &cp);
+    }
     if (!ok)
-        mlerr_prefix(err, "DAG %s (%s): ", dag->dag_id, dag->file);
-    project_free(p);
-    arena_free(&scratch);
+        mlerr_prefix(err, "DAG %s (%s)", dag->dag_id, dag->file);
     return ok;
+}
+
+static void dbt_run_ended(void *ud, const char *dag_id, const char *run_id)
+{
+    dbt_runner *r = ud;
+    project_cache_forget(r->projects, dag_id, run_id);
 }
 
 static void cancel_session(void *arg)
@@ -157,13 +159,19 @@ static task_outcome dbt_task_run(void *ud, const task_request *req, task_ctl *ct
 
     arena a = ARENA_INIT;
     mlerr err = MLERR_INIT;
-    dbt_target t;
-    project *p = NULL;
     db *d = NULL;
     task_outcome outcome = TASK_FAILED;
-    if (!load_project(&a, req->project_dir, req->profiles_dir, req->profile, req->target,
-                      req->vars_yaml, &t, &p, &err))
+    project_key k = {.dag_id = req->dag_id,
+                     .run_id = req->run_id,
+                     .project_dir = req->project_dir,
+                     .profiles_dir = req->profiles_dir,
+                     .profile = req->profile,
+                     .target = req->target,
+                     .vars_yaml = req->vars_yaml};
+    cached_project cp = {0};
+    if (!project_cache_acquire(r->projects, &k, &cp, &err))
         goto done;
+    const project *p = cp.p;
     nodeset set = nodeset_new(&a, p->n_nodes);
     for (size_t i = 0; i < req->nnodes; i++) {
         int32_t id = project_find_id(p, req->nodes[i]);
@@ -173,20 +181,22 @@ static task_outcome dbt_task_run(void *ud, const task_request *req, task_ctl *ct
         }
         nodeset_add(&set, (uint32_t)id);
     }
-    /* the project is this task's own, so setting its flags is safe */
-    dbt_env_set_flags(p->env, dbt_task_kind_name(req->kind), req->full_refresh, false);
-    if (!project_compile(p, &set, false, &err))
-        goto done;
     work_plan w;
     work_plan_build(p, &set, mode_of(req->kind), &a, &w);
-    if (!runner_db(r, &t, &d, &err))
+    if (!runner_db(r, cp.target, &d, &err))
         goto done;
+    /* the project is shared with the run's other tasks: this task's flags
+     * go with each render, and no compiled SQL is written into its nodes */
+    exec_compile_ctx cc = {
+        .p = p, .flags = project_cache_flags(&cp, req->kind, req->full_refresh), .tests_too = true};
+    /* no more workers than nodes: a one-node task runs on this thread */
+    int threads = r->threads < (int)w.n ? r->threads : (int)w.n;
     exec_options o = {.which = dbt_task_kind_name(req->kind),
-                      .threads = r->threads,
+                      .threads = threads > 0 ? threads : 1,
                       .full_refresh = req->full_refresh,
                       .mat = mat_exec_defaults(),
-                      .compile = exec_compile_at_run_time,
-                      .compile_ctx = p,
+                      .compile = exec_compile_in_context,
+                      .compile_ctx = &cc,
                       .quiet = true};
     o.mat.full_refresh = req->full_refresh;
     exec_session *s = exec_session_new(p, &w, d, &o);
@@ -213,7 +223,7 @@ done:
     fclose(log);
     if (d)
         db_close(d);
-    project_free(p);
+    project_cache_release(r->projects, &cp);
     arena_free(&a);
     mlerr_clear(&err);
     return outcome;
@@ -221,5 +231,6 @@ done:
 
 task_runner dbt_runner_iface(dbt_runner *r)
 {
-    return (task_runner){.userdata = r, .tasks = dbt_task_graph_of, .run = dbt_task_run};
+    return (task_runner){
+        .userdata = r, .tasks = dbt_task_graph_of, .run = dbt_task_run, .run_ended = dbt_run_ended};
 }

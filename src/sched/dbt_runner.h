@@ -2,11 +2,14 @@
  * exec layer, on the one database handle this process holds per DuckDB
  * file.
  *
- * Each task loads the DAG's project with the run's vars (vars can change
- * what a model compiles to, so a project loaded with one run's vars is not
- * reused for another), selects its nodes, compiles them and runs them as a
- * work plan in an exec session.  The project and plan are the task's own;
- * the database is shared: the runner keeps every file it opened open until
+ * A DAG run's project is loaded once, with the run's vars, when the run's
+ * task graph is built, and shared read-only by the run's tasks through a
+ * project_cache (vars can change what a model compiles to, so a project
+ * loaded with one run's vars is not reused for another run).  Each task
+ * selects its nodes and runs them as a work plan in an exec session of its
+ * own; every node -- tests too -- is rendered on its worker with the task's
+ * own flags (flags.WHICH), so tasks of one run can run at once.  The
+ * database is shared: the runner keeps every file it opened open until
  * it is freed, and db_open's registry hands every later task -- of any DAG --
  * that same handle.  Each try's log gets dbt's result line for every node.
  * A cancelled task_ctl cancels the session, which interrupts DuckDB. */
@@ -22,5 +25,7 @@ dbt_runner *dbt_runner_new(int threads);
 void dbt_runner_free(dbt_runner *r);
 /* The task_runner to hand to the scheduler. */
 task_runner dbt_runner_iface(dbt_runner *r);
+/* Projects loaded so far (one per DAG run while its files do not change). */
+unsigned long dbt_runner_project_loads(dbt_runner *r);
 
 #endif

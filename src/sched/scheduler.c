@@ -1,7 +1,9 @@
 /* scheduler: the scheduler loop (see scheduler.h).  The loop thread owns
  * the dags folder, the per-run task graphs and the list of running tasks;
- * each running task has a thread of its own that only calls the runner and
- * then reports back through s->lock / s->wake. */
+ * each running task is handed to a pool of worker threads (at most
+ * `parallelism`, started as needed and kept: starting a thread per task
+ * cost milliseconds on the loop thread), whose workers only prepare the
+ * try's log, call the runner and report back through s->mu / s->wake. */
 #include "sched/scheduler.h"
 
 #include "sched/dag_vars.h"
@@ -28,17 +30,18 @@ typedef enum {
     CANCEL_SHUTDOWN
 } cancel_reason;
 
-/* One task try in flight.  The loop thread owns it; the task thread reads
- * req and writes outcome/done (done under s->lock). */
+/* One task try in flight.  The loop thread owns it; the worker that runs
+ * it reads req and writes outcome/done/finished_at (under s->mu). */
 typedef struct running_task {
     struct running_task *next;
-    arena a; /* req and the ids */
+    struct running_task *next_queued; /* s->queue, under s->mu */
+    arena a;                          /* req and the ids */
     task_request req;
     task_ctl ctl;
-    pthread_t thread;
     struct scheduler *s;
     task_outcome outcome;
     bool done;
+    double finished_at; /* when the runner returned: the try's end_date */
     cancel_reason cancel;
     double deadline; /* execution_timeout, 0 = none */
     retry_policy policy;
@@ -64,8 +67,14 @@ struct scheduler {
     run_graph *graphs;
     running_task *running;
     int nrunning;
-    pthread_mutex_t mu; /* guards stop, and done of every running task */
-    pthread_cond_t wake;
+    pthread_mutex_t mu;  /* guards stop, the queue and pool fields, and every
+                          * running task's outcome/done/finished_at */
+    pthread_cond_t wake; /* a task finished, or stop */
+    pthread_cond_t work; /* the queue has a task, or the pool stops */
+    running_task *queue, *queue_tail;
+    pthread_t *workers;
+    int nworkers, idle_workers;
+    bool pool_stop;
     bool stop;
     int64_t once_now; /* with once: the time the due runs are reckoned at */
     scheduler_result res;
@@ -121,6 +130,7 @@ bool scheduler_new(const scheduler_opts *opts, scheduler **out, mlerr *err)
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_cond_init(&s->wake, &ca);
     pthread_condattr_destroy(&ca);
+    pthread_cond_init(&s->work, NULL);
     *out = s;
     return true;
 }
@@ -129,6 +139,14 @@ static void graph_free(run_graph *g)
 {
     arena_free(&g->a);
     free(g);
+}
+
+/* Frees a graph the loop is done with, telling the runner the run is over. */
+static void graph_forget(scheduler *s, run_graph *g)
+{
+    if (s->o.runner.run_ended)
+        s->o.runner.run_ended(s->o.runner.userdata, g->dag_id, g->run_id);
+    graph_free(g);
 }
 
 void scheduler_free(scheduler *s)
@@ -140,9 +158,17 @@ void scheduler_free(scheduler *s)
         s->graphs = g->next;
         graph_free(g);
     }
+    pthread_mutex_lock(&s->mu);
+    s->pool_stop = true;
+    pthread_cond_broadcast(&s->work);
+    pthread_mutex_unlock(&s->mu);
+    for (int i = 0; i < s->nworkers; i++)
+        pthread_join(s->workers[i], NULL);
+    free(s->workers);
     dag_folder_free(s->folder);
     state_close(s->st);
     instance_lock_release(&s->lock);
+    pthread_cond_destroy(&s->work);
     pthread_cond_destroy(&s->wake);
     pthread_mutex_destroy(&s->mu);
     free(s);
@@ -218,7 +244,7 @@ static run_graph *graph_load(scheduler *s, const dag_def *dag, const dag_run *ru
         if (strcmp(g->g.tasks[g->by_id[i - 1]].task_id, g->g.tasks[g->by_id[i]].task_id) == 0) {
             mlerr_set(err, 2, "DAG %s: two tasks are both named %s", dag->dag_id,
                       g->g.tasks[g->by_id[i]].task_id);
-            graph_free(g);
+            graph_forget(s, g);
             return NULL;
         }
     }
@@ -229,7 +255,7 @@ static run_graph *graph_load(scheduler *s, const dag_def *dag, const dag_run *ru
         tries[i] = dag->default_args.retries;
     }
     if (!state_tis_create(s->st, run->dag_id, run->run_id, ids, tries, g->g.n, err)) {
-        graph_free(g);
+        graph_forget(s, g);
         return NULL;
     }
     g->next = s->graphs;
@@ -242,7 +268,7 @@ static void graph_drop(scheduler *s, run_graph *g)
     for (run_graph **p = &s->graphs; *p; p = &(*p)->next) {
         if (*p == g) {
             *p = g->next;
-            graph_free(g);
+            graph_forget(s, g);
             return;
         }
     }
@@ -250,17 +276,76 @@ static void graph_drop(scheduler *s, run_graph *g)
 
 /* --- running tasks --------------------------------------------------------- */
 
-static void *task_thread(void *arg)
+/* One try, on a worker: its log first (a try that cannot log fails as a
+ * try), then the runner. */
+static task_outcome run_try(scheduler *s, running_task *t)
 {
-    running_task *t = arg;
-    scheduler *s = t->s;
-    task_outcome o = s->o.runner.run(s->o.runner.userdata, &t->req, &t->ctl);
+    mlerr lerr = MLERR_INIT;
+    if (!task_log_prepare(t->req.log_path, &lerr)) {
+        log_error("%s", mlerr_message(&lerr));
+        mlerr_clear(&lerr);
+        return TASK_FAILED;
+    }
+    return s->o.runner.run(s->o.runner.userdata, &t->req, &t->ctl);
+}
+
+static void *worker_main(void *arg)
+{
+    scheduler *s = arg;
     pthread_mutex_lock(&s->mu);
-    t->outcome = o;
-    t->done = true;
-    pthread_cond_broadcast(&s->wake);
+    for (;;) {
+        while (!s->queue && !s->pool_stop) {
+            s->idle_workers++;
+            pthread_cond_wait(&s->work, &s->mu);
+            s->idle_workers--;
+        }
+        running_task *t = s->queue;
+        if (!t)
+            break; /* pool_stop with nothing left */
+        s->queue = t->next_queued;
+        if (!s->queue)
+            s->queue_tail = NULL;
+        pthread_mutex_unlock(&s->mu);
+        task_outcome o = run_try(s, t);
+        double finished_at = state_now();
+        pthread_mutex_lock(&s->mu);
+        t->outcome = o;
+        t->finished_at = finished_at;
+        t->done = true;
+        pthread_cond_broadcast(&s->wake);
+    }
     pthread_mutex_unlock(&s->mu);
     return NULL;
+}
+
+/* Queues t for a worker, starting one when none is idle (up to
+ * parallelism, which bounds the tasks running at once anyway).  False when
+ * no worker exists and none can be started. */
+static bool task_dispatch(scheduler *s, running_task *t)
+{
+    pthread_mutex_lock(&s->mu);
+    if (s->queue_tail)
+        s->queue_tail->next_queued = t;
+    else
+        s->queue = t;
+    s->queue_tail = t;
+    int queued = 0;
+    for (running_task *q = s->queue; q; q = q->next_queued)
+        queued++;
+    bool ok = true;
+    if (queued > s->idle_workers && s->nworkers < s->o.parallelism) {
+        s->workers = xrealloc(s->workers, (size_t)(s->nworkers + 1) * sizeof *s->workers);
+        if (pthread_create(&s->workers[s->nworkers], NULL, worker_main, s) == 0)
+            s->nworkers++;
+        else if (s->nworkers == 0)
+            ok = false;
+    }
+    if (!ok) {
+        s->queue = s->queue_tail = NULL;
+    }
+    pthread_cond_signal(&s->work);
+    pthread_mutex_unlock(&s->mu);
+    return ok;
 }
 
 static bool task_is_running(scheduler *s, const char *dag_id, const char *run_id,
@@ -311,20 +396,11 @@ static bool task_start(scheduler *s, const dag_def *dag, const run_graph *rg, si
                                .max_retry_delay = dag->default_args.max_retry_delay};
     t->max_tries = dag->default_args.retries;
     task_ctl_init(&t->ctl);
-    mlerr lerr = {0};
-    if (!task_log_prepare(r->log_path, &lerr)) {
-        /* the try cannot run without its log: it fails as a try */
-        log_error("%s", mlerr_message(&lerr));
-        mlerr_clear(&lerr);
-        t->outcome = TASK_FAILED;
-        t->done = true;
-    } else if (pthread_create(&t->thread, NULL, task_thread, t) != 0) {
+    if (!task_dispatch(s, t)) {
         log_error("cannot start a thread for task %s", r->task_id);
         t->outcome = TASK_FAILED;
         t->done = true;
     }
-    if (t->done)
-        t->thread = pthread_self(); /* marks "no thread to join" */
     t->next = s->running;
     s->running = t;
     s->nrunning++;
@@ -333,12 +409,17 @@ static bool task_start(scheduler *s, const dag_def *dag, const run_graph *rg, si
     return true;
 }
 
-/* Records a finished try and forgets it. */
+/* Records a finished try and forgets it, waiting for its worker first. */
 static bool task_reap(scheduler *s, running_task *t, mlerr *err)
 {
-    if (!pthread_equal(t->thread, pthread_self()))
-        pthread_join(t->thread, NULL);
-    double now = state_now();
+    pthread_mutex_lock(&s->mu);
+    while (!t->done)
+        pthread_cond_wait(&s->wake, &s->mu);
+    pthread_mutex_unlock(&s->mu);
+    /* the try ended when its runner returned, not when the loop noticed:
+     * the store's end_date -> next start_date gap is then the loop's real
+     * hand-over latency (bench/sched measures it) */
+    double now = t->finished_at > 0 ? t->finished_at : state_now();
     ti_state st;
     double next_retry_at = 0;
     const char *why = "";
@@ -557,7 +638,7 @@ static bool tick(scheduler *s, arena *a, tick_state *ts, mlerr *err)
             busy = strcmp(t->req.dag_id, g->dag_id) == 0 && strcmp(t->req.run_id, g->run_id) == 0;
         if (!g->seen && !busy) {
             *p = g->next;
-            graph_free(g);
+            graph_forget(s, g);
         } else {
             p = &g->next;
         }
@@ -606,15 +687,23 @@ static bool shutdown_tasks(scheduler *s, mlerr *err)
     while (s->running) {
         running_task *t = s->running;
         s->running = t->next;
-        /* joins the thread, which ends once the runner sees the cancel */
+        /* waits for its worker, which ends once the runner sees the cancel */
         if (!task_reap(s, t, err))
             ok = false;
     }
     return ok;
 }
 
+static double thread_cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 bool scheduler_run(scheduler *s, scheduler_result *out, mlerr *err)
 {
+    double cpu0 = thread_cpu_now();
     memset(&s->res, 0, sizeof s->res);
     s->once_now = (int64_t)state_now();
     bool ok = true;
@@ -638,6 +727,7 @@ bool scheduler_run(scheduler *s, scheduler_result *out, mlerr *err)
     if (!shutdown_tasks(s, ok ? err : &later))
         ok = false;
     mlerr_clear(&later);
+    s->res.loop_cpu_seconds = thread_cpu_now() - cpu0;
     *out = s->res;
     return ok;
 }

@@ -47,6 +47,10 @@ typedef struct scheduler_result {
     int runs_succeeded, runs_failed; /* runs this scheduler finished */
     int tries_started;
     bool stopped; /* scheduler_stop ended it */
+    /* CPU time the loop thread spent on its own work (ticks: state store,
+     * planning, dispatch), excluding its waits: the scheduler's cost beside
+     * the tasks', steadier than wall time on a busy machine */
+    double loop_cpu_seconds;
 } scheduler_result;
 
 /* Loops until stopped (or, with once, until the due runs are done).  False

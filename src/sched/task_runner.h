@@ -69,6 +69,10 @@ typedef struct task_runner {
                   arena *a, dbt_task_graph *out, mlerr *err);
     /* Runs one task on its own thread. */
     task_outcome (*run)(void *userdata, const task_request *req, task_ctl *ctl);
+    /* Optional, on the loop thread: the loop forgot the run's task graph
+     * (the run ended, or left this scheduler's hands) and none of its tasks
+     * is running, so whatever the runner keeps for the run can go. */
+    void (*run_ended)(void *userdata, const char *dag_id, const char *run_id);
 } task_runner;
 
 #endif

@@ -7,7 +7,10 @@
  *                                                    end success/failed/up_for_retry
  *   sched_state HOME hold DAG RUN TASK               take the scheduler lock,
  *                                                    start a try, print "ready", wait
- *   sched_state HOME recover                         take the lock, recover orphans */
+ *   sched_state HOME recover                         take the lock, recover orphans
+ *   sched_state HOME tries DAG RUN                   every try: "task try state start end"
+ *                                                    (UTC seconds, microseconds)
+ *   sched_state HOME runs DAG                        every run: "run_id state start end" */
 #include "sched/instance_lock.h"
 #include "sched/state.h"
 #include "sched/task_log.h"
@@ -79,6 +82,22 @@ int main(int argc, char **argv)
                                   state_now() + 60, &err))
                 rc = fail(&err);
         }
+    } else if (strcmp(cmd, "tries") == 0 && argc == 5) {
+        task_try *tries;
+        size_t n;
+        if (!state_tries_list(st, &a, argv[3], argv[4], &tries, &n, &err))
+            rc = fail(&err);
+        for (size_t i = 0; rc == 0 && i < n; i++)
+            printf("%s %d %s %.6f %.6f\n", tries[i].task_id, tries[i].try_number,
+                   ti_state_name(tries[i].state), tries[i].start_date, tries[i].end_date);
+    } else if (strcmp(cmd, "runs") == 0 && argc == 4) {
+        dag_run *runs;
+        size_t n;
+        if (!state_runs_list(st, &a, argv[3], &runs, &n, &err))
+            rc = fail(&err);
+        for (size_t i = 0; rc == 0 && i < n; i++)
+            printf("%s %s %.6f %.6f\n", runs[i].run_id, dagrun_state_name(runs[i].state),
+                   runs[i].start_date, runs[i].end_date);
     } else if (strcmp(cmd, "recover") == 0) {
         int retry, failed;
         if (!state_recover_orphans(st, state_now(), &retry, &failed, &err))
