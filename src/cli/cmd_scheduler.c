@@ -2,6 +2,7 @@
  * scheduler loop over the dags folder with the dbt task runner, until
  * SIGINT/SIGTERM (or, with --once, until the runs due now are done). */
 #include "cli/cli.h"
+#include "cli/route_server.h"
 #include "cli/sched_setup.h"
 #include "exec/sigwatch.h"
 #include "sched/dbt_runner.h"
@@ -65,6 +66,14 @@ static int run_scheduler(cli_globals *g, int argc, const char **argv)
         mlerr_clear(&err);
         return rc;
     }
+    /* The runner keeps the DAGs' databases open, so commands aimed at them
+     * are routed here (route_server.h); after sigwatch_start, so the job
+     * threads leave SIGINT/SIGTERM to the watcher. */
+    route_server *jobs = NULL;
+    if (!route_server_start("scheduler", &jobs, &err)) {
+        log_warn("Jobs from other mallard commands cannot be taken: %s", mlerr_message(&err));
+        mlerr_clear(&err);
+    }
     dbt_runner *runner = dbt_runner_new(sched_task_threads > 0 ? sched_task_threads : 4);
     scheduler_opts o = {.home = paths.home,
                         .dags_folder = paths.dags_folder,
@@ -98,6 +107,7 @@ static int run_scheduler(cli_globals *g, int argc, const char **argv)
                  res.tries_started);
     }
     scheduler_free(s);
+    route_server_stop(jobs);
     dbt_runner_free(runner);
     sigwatch_stop(sw);
     arena_free(&a);

@@ -2,6 +2,7 @@
  * database (or --database PATH), and `mallard serve passwd USER`, which
  * writes a user's SCRAM verifier into the auth file. */
 #include "cli/cli.h"
+#include "cli/route_server.h"
 #include "cli/setup.h"
 #include "engine/database.h"
 #include "serve/auth.h"
@@ -191,6 +192,7 @@ static int run_serve(cli_globals *g, int argc, const char **argv)
     arena a = ARENA_INIT;
     db *d = NULL;
     server *srv = NULL;
+    route_server *jobs = NULL;
     int rc = EXIT_OK;
     if (opt_auth_method && !auth_method_parse(opt_auth_method, &auth.method)) {
         mlerr_set(&err, EXIT_SETUP,
@@ -238,6 +240,10 @@ static int run_serve(cli_globals *g, int argc, const char **argv)
     };
     if (!server_start(d, &so, &srv, &err))
         goto fail;
+    /* `mallard build` and friends aimed at this file run here (route_server.h) */
+    if (!route_server_start("serve", &jobs, &err))
+        goto fail;
+    route_server_set_pgwire(jobs, host, server_port(srv), server_socket_path(srv));
     struct sigaction sa = {.sa_handler = on_signal};
     sigemptyset(&sa.sa_mask);
     running_server = srv;
@@ -253,8 +259,11 @@ static int run_serve(cli_globals *g, int argc, const char **argv)
         log_info("TLS: %s", opt_tls_cert);
     log_info("Authentication: %s%s", opt_auth_file ? auth_method_name(auth.method) : "none",
              opt_trust_local ? ", trust for local Unix-socket clients of this user" : "");
+    log_info("Jobs from other mallard commands: %s", route_server_socket(jobs));
     server_run(srv);
     log_info("Shutting down");
+    route_server_stop(jobs);
+    jobs = NULL;
     running_server = NULL;
     server_free(srv);
     srv = NULL;
@@ -263,6 +272,9 @@ fail:
     rc = cli_fail(&err);
     mlerr_clear(&err);
 done:
+    route_server_stop(jobs);
+    if (srv)
+        server_free(srv);
     if (d)
         db_close(d);
     auth_release(&auth);

@@ -9,6 +9,7 @@
 #include "project/compile.h"
 #include "project/dbt_context.h"
 #include "project/manifest.h"
+#include "util/jobctx.h"
 #include "util/log.h"
 
 #include <pthread.h>
@@ -49,9 +50,9 @@ int run_command(const char *which, work_mode mode, const run_args *ra, cli_globa
                 const char **argv)
 {
     if (argc > 0) {
-        fprintf(stderr, "mallard %s: unexpected argument '%s'\n", which, argv[0]);
-        fprintf(stderr, "  hint: select nodes with -s/--select, as in 'mallard %s -s %s'\n", which,
-                argv[0]);
+        job_eprintf("mallard %s: unexpected argument '%s'\n", which, argv[0]);
+        job_eprintf("  hint: select nodes with -s/--select, as in 'mallard %s -s %s'\n", which,
+                    argv[0]);
         return EXIT_SETUP;
     }
     mlerr err = MLERR_INIT;

@@ -7,6 +7,7 @@
 
 #include "project/digest.h"
 #include "util/fs.h"
+#include "util/jobctx.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -358,7 +359,7 @@ static void put_nodes(writer *w, const project *p)
     pthread_mutex_init(&job.lock, NULL);
     pthread_cond_init(&job.ready, NULL);
     pthread_t worker;
-    bool threaded = job.n_chunks > 1 && pthread_create(&worker, NULL, chunk_worker, &job) == 0;
+    bool threaded = job.n_chunks > 1 && job_thread_create(&worker, NULL, chunk_worker, &job) == 0;
     for (size_t c = 0; c < job.n_chunks; c++) {
         if (!threaded || c % 2 == 0) {
             print_chunk(&job, c);

@@ -5,6 +5,7 @@
 #include "project/dbt_macros.h"
 #include "project/graph_index.h"
 #include "util/edit_distance.h"
+#include "util/jobctx.h"
 #include "util/xalloc.h"
 
 #include <ctype.h>
@@ -480,7 +481,7 @@ bool parse_render_nodes(loader *L)
     }
     bool *started = xcalloc((size_t)nthreads, sizeof(bool));
     for (int t = 1; t < nthreads; t++)
-        started[t] = pthread_create(&tids[t], NULL, render_thread, &w[t]) == 0;
+        started[t] = job_thread_create(&tids[t], NULL, render_thread, &w[t]) == 0;
     render_thread(&w[0]);
     for (int t = 1; t < nthreads; t++)
         if (started[t])
