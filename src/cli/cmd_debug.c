@@ -179,6 +179,16 @@ static void check_concurrent_writes(debug_run *run, db *database, const char *ta
 static void check_lock_holder(debug_run *run, const char *path)
 {
     const char *name = "Lock holder";
+    if (job_current()) {
+        /* Run for another process, in the one that owns the file: probing
+         * the lock would open and close the file here, and closing any
+         * descriptor of a file drops all of this process's POSIX locks on
+         * it, DuckDB's included. */
+        char detail[96];
+        snprintf(detail, sizeof(detail), "this Mallard process (PID %ld) owns it", (long)getpid());
+        check_ok(name, detail);
+        return;
+    }
     long pid = lock_find_holder(path);
     if (pid == 0) {
         check_ok(name, "no other process holds the lock");
