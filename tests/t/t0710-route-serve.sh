@@ -74,6 +74,46 @@ wait "$client" 2>/dev/null
 for _ in $(seq 100); do [ "$(grep -c 'finished with exit code 2' "$SCRATCH/server.log")" -ge 2 ] && break; sleep 0.1; done
 check "a vanished client's job is cancelled" test "$(grep -c 'finished with exit code 2 .*(cancelled)' "$SCRATCH/server.log")" -ge 2
 
+# hostile input on the job socket ends that connection, never the owner
+jobsock=$(sed -n 's/.*"job_socket": "\(.*\)".*/\1/p' "$proj/shop.duckdb.mallard")
+check "the advertisement names the job socket" test -S "$jobsock"
+"$PY" - "$jobsock" <<'PY' >"$SCRATCH/hostile.out" 2>&1
+import socket, struct, sys
+def talk(data, wait=True):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1])
+    try:
+        s.sendall(data)
+        s.shutdown(socket.SHUT_WR)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    s.settimeout(20)
+    got = b""
+    try:
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            got += b
+    except socket.timeout:
+        got += b"<timeout>"
+    except ConnectionResetError:
+        pass  # closed with our bytes unread: the same as closed
+    s.close()
+    return got
+print("garbage", talk(b"\x00garbage that is not a frame" * 3))
+print("huge", talk(b"J" + struct.pack(">I", 0x7fffffff)))
+print("badjob", talk(b"J" + struct.pack(">I", 5) + b"hello"))
+job = b"\0".join([b"mallard-job-1", b"/", b"0", b"serve", b"0", b"0"]) + b"\0"
+print("notroutable", talk(b"J" + struct.pack(">I", len(job)) + job))
+PY
+check "garbage, an oversized frame and a bad request are closed without an answer" \
+  eval "grep -q \"garbage b''\" '$SCRATCH/hostile.out' && grep -q \"huge b''\" '$SCRATCH/hostile.out' && grep -q \"badjob b''\" '$SCRATCH/hostile.out' || { cat '$SCRATCH/hostile.out'; false; }"
+check "a command that cannot be routed is refused with exit 2" \
+  eval "grep -q 'notroutable.*cannot be sent to the process that owns the database' '$SCRATCH/hostile.out' || { cat '$SCRATCH/hostile.out'; false; }"
+run_mallard run -s people_up
+check "the owner still takes jobs after hostile input" rc_is 0
+
 run_mallard build --no-route --lock-timeout 0
 check "--no-route runs here and meets the owner's lock" eval 'rc_is 2 && out_has "locked by"'
 MALLARD_NO_ROUTE=1 run_mallard build --lock-timeout 0
