@@ -219,6 +219,7 @@ const cli_command cmd_scheduler = {
         "SIGTERM interrupts running tasks and marks them for retry.  With --once it runs what "
         "is due now and exits 0 if every run succeeded, 1 otherwise.  The databases its tasks "
         "open stay open, and `mallard build|run|seed|test|debug` aimed at them are sent here "
-        "(see `mallard help build`).  With --serve it also serves the database (--database, else "
+        "(README: Sharing the database).  With --serve it also serves the database (--database, "
+        "else "
         "the profile's) to PostgreSQL clients, with `mallard serve`'s options.",
 };

@@ -119,7 +119,23 @@ check "--no-route runs here and meets the owner's lock" eval 'rc_is 2 && out_has
 MALLARD_NO_ROUTE=1 run_mallard build --lock-timeout 0
 check "so does MALLARD_NO_ROUTE=1" eval 'rc_is 2 && out_has "locked by"'
 
+# two jobs at once: they take turns, and the second says it waits
+"$MALLARD" build --vars '{slow_n: 30000}' >"$SCRATCH/first.out" 2>&1 &
+first=$!
+for _ in $(seq 300); do grep -q "START sql table model main.slow" "$SCRATCH/first.out" && break; sleep 0.1; done
+run_mallard run -s people_up
+check "a second job waits for the first" eval 'rc_is 0 && out_has "Waiting for another job in the owning process to finish"'
+wait "$first"
+check "and the first finishes normally" test $? -eq 0
+
+# SIGTERM to the owner while it runs a job: the job is cancelled (its
+# client exits 2), then the owner shuts down cleanly
+"$MALLARD" build --vars '{slow_n: 2000000}' >"$SCRATCH/term.out" 2>&1 &
+client=$!
+for _ in $(seq 300); do grep -q "START sql table model main.slow" "$SCRATCH/term.out" && break; sleep 0.1; done
 stop_server
+wait "$client"
+check "the owner's SIGTERM cancels the running job (client exit 2)" test $? -eq 2
 check "the server shuts down cleanly" server_exited_cleanly
 check "the advertisement is removed on exit" test ! -e "$proj/shop.duckdb.mallard"
 
