@@ -152,4 +152,19 @@ check "and says why at debug level" out_has "(PID $dead) is gone"
 check "serve replaces the stale advertisement" start_server --project-dir "$proj" --trust-local
 check "with its own PID" grep -q "\"pid\": $SERVER_PID," "$proj/shop.duckdb.mallard"
 stop_server
+
+# a local build holds the file and takes no jobs: another build is told so
+# and waits for the lock, then runs
+"$MALLARD" build --vars '{slow_n: 30000}' >"$SCRATCH/local.out" 2>&1 &
+first=$!
+for _ in $(seq 300); do grep -q "START sql table model main.slow" "$SCRATCH/local.out" && break; sleep 0.1; done
+check "a local build advertises itself" grep -q '"command": "build"' "$proj/shop.duckdb.mallard"
+check "without a job socket" eval "! grep -q job_socket '$proj/shop.duckdb.mallard'"
+run_mallard run -s people_up --lock-timeout 120
+check "another build says a Mallard build holds the file and waits" \
+  eval 'out_has "is owned by Mallard (PID $first" && out_has "which takes no jobs: waiting for it"'
+check "then runs once the lock is free" rc_is 0
+wait "$first"
+check "the first build was not disturbed" test $? -eq 0
+check "and removed its advertisement" test ! -e "$proj/shop.duckdb.mallard"
 finish
