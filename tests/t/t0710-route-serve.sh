@@ -63,7 +63,9 @@ check "the remote run was interrupted" \
 check "the owner cancelled the job" grep -q "finished with exit code 2 .*(cancelled)" "$SCRATCH/server.log"
 check "the owner keeps serving" test "$(q -c 'SELECT 41 + 1')" = 42
 run_mallard build -s people_up
-check "and keeps taking jobs" rc_is 0
+check "and keeps taking jobs" eval 'rc_is 0 && out_has "TOTAL=2"'
+run_mallard build
+check "a job's flags do not stick to the next job (no -s, no --vars)" out_has "Done. PASS=4 WARN=0 ERROR=0 SKIP=0 TOTAL=4"
 
 # a client that disappears cancels its job too
 "$MALLARD" build --vars '{slow_n: 2000000}' >"$SCRATCH/gone.out" 2>&1 &
