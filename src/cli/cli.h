@@ -46,6 +46,7 @@ typedef struct cli_globals {
     const char *log_level;
     bool color; /* false after --no-color / --no-use-colors */
     double lock_timeout;
+    bool no_route; /* --no-route: never send the job to the database's owner */
 } cli_globals;
 
 typedef struct cli_command {

@@ -2,7 +2,10 @@
  * scheduler loop over the dags folder with the dbt task runner, until
  * SIGINT/SIGTERM (or, with --once, until the runs due now are done). */
 #include "cli/cli.h"
+#include "cli/route_server.h"
 #include "cli/sched_setup.h"
+#include "cli/serve_setup.h"
+#include "cli/setup.h"
 #include "exec/sigwatch.h"
 #include "sched/dbt_runner.h"
 #include "sched/scheduler.h"
@@ -10,12 +13,17 @@
 
 #include <malloc.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 
 static const char *sched_dags_folder;
 static bool sched_once;
 static int sched_parallelism;
 static int sched_task_threads;
+static bool sched_serve;
+static const char *sched_database;
+static serve_flags sched_serve_flags = SERVE_FLAGS_INIT;
 
 static const cli_option scheduler_options[] = {
     {"dags-folder", 0, OPT_STRING, &sched_dags_folder, "MALLARD_DAGS_FOLDER", "DIR",
@@ -26,6 +34,12 @@ static const cli_option scheduler_options[] = {
      "tasks running at once over all DAGs (default 32, Airflow's)"},
     {"task-threads", 0, OPT_INT, &sched_task_threads, "MALLARD_TASK_THREADS", "N",
      "worker threads inside one task that runs several dbt nodes (default 4)"},
+    {"serve", 0, OPT_FLAG, &sched_serve, NULL, NULL,
+     "also serve the database to PostgreSQL clients, as `mallard serve` does"},
+    {"database", 0, OPT_STRING, &sched_database, "MALLARD_SERVE_DATABASE", "PATH",
+     "open this DuckDB file from the start (default with --serve: the profile's database of "
+     "--project-dir)"},
+    SERVE_FLAG_OPTIONS(sched_serve_flags),
     {0},
 };
 
@@ -44,6 +58,72 @@ static void on_signal(void *ctx, int signo)
     if (b->s)
         scheduler_stop(b->s);
     pthread_mutex_unlock(&b->mu);
+}
+
+/* The database the scheduler holds from the start (--database, or with
+ * --serve the profile's), and its pgwire endpoint on a thread of its own. */
+typedef struct held_db {
+    db *d;
+    serve_endpoint ep;
+    pthread_t thread;
+    bool serving;
+} held_db;
+
+static void *serve_main(void *arg)
+{
+    server_run(arg);
+    return NULL;
+}
+
+static bool hold_database(cli_globals *g, arena *a, route_server *jobs, held_db *h, mlerr *err)
+{
+    memset(h, 0, sizeof(*h));
+    if (!sched_serve && !sched_database)
+        return true;
+    if (sched_serve && !serve_flags_check(&sched_serve_flags, err))
+        return false;
+    db_options o = {.path = sched_database, .lock_timeout = g->lock_timeout};
+    cli_project p;
+    if (!sched_database) {
+        if (!cli_setup_project(g, a, &p, err))
+            return false;
+        const dbt_target *t = &p.target;
+        o.path = t->abs_path;
+        o.threads = t->threads;
+        o.settings = t->settings;
+        o.n_settings = t->n_settings;
+        o.extensions = t->extensions;
+        o.n_extensions = t->n_extensions;
+        o.config_file = t->profiles_file;
+    }
+    if (!db_open(&o, &h->d, err))
+        return false;
+    if (!sched_serve)
+        return true;
+    if (!serve_endpoint_start(&sched_serve_flags, h->d, &h->ep, err))
+        return false;
+    signal(SIGPIPE, SIG_IGN);
+    if (pthread_create(&h->thread, NULL, serve_main, h->ep.srv) != 0) {
+        mlerr_set(err, EXIT_SETUP, "cannot start the pgwire endpoint's thread");
+        return false;
+    }
+    h->serving = true;
+    if (jobs)
+        route_server_set_pgwire(jobs, h->ep.host, server_port(h->ep.srv),
+                                server_socket_path(h->ep.srv));
+    return true;
+}
+
+static void release_database(held_db *h)
+{
+    if (h->serving) {
+        server_request_stop(h->ep.srv);
+        pthread_join(h->thread, NULL);
+    }
+    serve_endpoint_free(&h->ep);
+    if (h->d)
+        db_close(h->d);
+    memset(h, 0, sizeof(*h));
 }
 
 static int run_scheduler(cli_globals *g, int argc, const char **argv)
@@ -73,6 +153,24 @@ static int run_scheduler(cli_globals *g, int argc, const char **argv)
      * work on a busy VM (bench/sched). */
     mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
     mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+    /* The runner keeps the DAGs' databases open, so commands aimed at them
+     * are routed here (route_server.h); after sigwatch_start, so the job
+     * threads leave SIGINT/SIGTERM to the watcher. */
+    route_server *jobs = NULL;
+    if (!route_server_start("scheduler", &jobs, &err)) {
+        log_warn("Jobs from other mallard commands cannot be taken: %s", mlerr_message(&err));
+        mlerr_clear(&err);
+    }
+    held_db held;
+    if (!hold_database(g, &a, jobs, &held, &err)) {
+        rc = cli_fail(&err);
+        release_database(&held);
+        route_server_stop(jobs);
+        sigwatch_stop(sw);
+        arena_free(&a);
+        mlerr_clear(&err);
+        return rc;
+    }
     dbt_runner *runner = dbt_runner_new(sched_task_threads > 0 ? sched_task_threads : 4);
     scheduler_opts o = {.home = paths.home,
                         .dags_folder = paths.dags_folder,
@@ -107,6 +205,8 @@ static int run_scheduler(cli_globals *g, int argc, const char **argv)
                  res.tries_started, dbt_runner_project_loads(runner), res.loop_cpu_seconds);
     }
     scheduler_free(s);
+    route_server_stop(jobs);
+    release_database(&held);
     dbt_runner_free(runner);
     sigwatch_stop(sw);
     arena_free(&a);
@@ -117,7 +217,8 @@ static int run_scheduler(cli_globals *g, int argc, const char **argv)
 const cli_command cmd_scheduler = {
     .name = "scheduler",
     .summary = "Run the scheduler over the dags folder",
-    .usage = "scheduler [--dags-folder DIR] [--once] [--parallelism N]",
+    .usage = "scheduler [--dags-folder DIR] [--once] [--parallelism N] [--serve [--database PATH] "
+             "[--listen HOST:PORT] [--socket-dir DIR] [--auth-file FILE]]",
     .options = scheduler_options,
     .run = run_scheduler,
     .description =
@@ -125,5 +226,9 @@ const cli_command cmd_scheduler = {
         "max_active_runs) and runs their dbt tasks, with retries and execution_timeout.  "
         "State lives in MALLARD_HOME (default .mallard beside the dags folder).  SIGINT or "
         "SIGTERM interrupts running tasks and marks them for retry.  With --once it runs what "
-        "is due now and exits 0 if every run succeeded, 1 otherwise.",
+        "is due now and exits 0 if every run succeeded, 1 otherwise.  The databases its tasks "
+        "open stay open, and `mallard build|run|seed|test|debug` aimed at them are sent here "
+        "(README: Sharing the database).  With --serve it also serves the database (--database, "
+        "else "
+        "the profile's) to PostgreSQL clients, with `mallard serve`'s options.",
 };

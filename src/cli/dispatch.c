@@ -5,6 +5,8 @@
  * them); either way they are handed to the command's parser. */
 #include "cli/cli.h"
 
+#include "cli/route_client.h"
+
 #include "util/xalloc.h"
 
 #include <stdio.h>
@@ -94,7 +96,9 @@ int cli_main(int argc, char **argv)
         }
         log_set_level(level);
         log_set_color(g.color);
-        rc = cmd->run(&g, parsed_argc, parsed_argv);
+        /* a database another Mallard process owns: the job goes there */
+        if (!route_client_try(cmd, &g, nargs, args, &rc))
+            rc = cmd->run(&g, parsed_argc, parsed_argv);
     }
     free(args);
     return rc;

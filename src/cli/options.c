@@ -1,6 +1,7 @@
 /* options: table-driven parsing of dbt's global flags and each command's. */
 #include "cli/cli.h"
 
+#include "util/jobctx.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -26,6 +27,8 @@ static cli_option global_options[] = {
     {"lock-timeout", 0, OPT_DOUBLE, NULL, "MALLARD_LOCK_TIMEOUT", "SECONDS",
      "how long to wait for another process's lock on the database (default: 30; 0 fails at "
      "once)"},
+    {"no-route", 0, OPT_FLAG, NULL, "MALLARD_NO_ROUTE", NULL,
+     "run here even when a Mallard process owns the database (default: send the job to it)"},
     {0},
 };
 
@@ -39,6 +42,7 @@ static void bind_globals(cli_globals *g)
     global_options[5].dest = &g->color;
     global_options[6].dest = &g->color;
     global_options[7].dest = &g->lock_timeout;
+    global_options[8].dest = &g->no_route;
 }
 
 static const cli_option *find_long(const cli_option *opts, const char *name, size_t len)
@@ -104,15 +108,15 @@ static bool store(const char *cmd, const cli_option *opt, const char *value, con
     default:
         break;
     }
-    fprintf(stderr, "mallard %s: %s: '%s' is not a valid %s for --%s\n", cmd, source, value,
-            opt->type == OPT_INT ? "whole number" : "number", opt->long_name);
+    job_eprintf("mallard %s: %s: '%s' is not a valid %s for --%s\n", cmd, source, value,
+                opt->type == OPT_INT ? "whole number" : "number", opt->long_name);
     return false;
 }
 
 static bool apply_env(const char *cmd, const cli_option *opts)
 {
     for (; opts && opts->long_name; opts++) {
-        const char *v = opts->env ? getenv(opts->env) : NULL;
+        const char *v = opts->env ? job_getenv(opts->env) : NULL;
         if (!v || !*v || !opts->dest)
             continue;
         if (opts->type == OPT_STRING_LIST) {
@@ -168,8 +172,8 @@ bool cli_parse(const cli_command *cmd, cli_globals *g, int *argc, const char ***
                 cli_print_help(cmd);
                 exit(EXIT_OK);
             }
-            fprintf(stderr, "mallard %s: unknown option '%s'\n", cmd->name, arg);
-            fprintf(stderr, "  hint: run 'mallard help %s' for the options it takes\n", cmd->name);
+            job_eprintf("mallard %s: unknown option '%s'\n", cmd->name, arg);
+            job_eprintf("  hint: run 'mallard help %s' for the options it takes\n", cmd->name);
             free(positional);
             return false;
         }
@@ -187,7 +191,7 @@ bool cli_parse(const cli_command *cmd, cli_globals *g, int *argc, const char ***
             while (i + 1 < n && in[i + 1][0] != '-')
                 strlist_push(opt->dest, in[++i]);
             if (!inline_value && ((strlist *)opt->dest)->n == 0) {
-                fprintf(stderr, "mallard %s: --%s needs a value\n", cmd->name, opt->long_name);
+                job_eprintf("mallard %s: --%s needs a value\n", cmd->name, opt->long_name);
                 free(positional);
                 return false;
             }
@@ -196,8 +200,8 @@ bool cli_parse(const cli_command *cmd, cli_globals *g, int *argc, const char ***
         const char *value = inline_value;
         if (!value) {
             if (i + 1 >= n) {
-                fprintf(stderr, "mallard %s: --%s needs a value%s%s\n", cmd->name, opt->long_name,
-                        opt->metavar ? " " : "", opt->metavar ? opt->metavar : "");
+                job_eprintf("mallard %s: --%s needs a value%s%s\n", cmd->name, opt->long_name,
+                            opt->metavar ? " " : "", opt->metavar ? opt->metavar : "");
                 free(positional);
                 return false;
             }
@@ -249,7 +253,7 @@ void cli_print_help(const cli_command *cmd)
 
 int cli_fail(const mlerr *err)
 {
-    fprintf(stderr, "%sError:%s %s\n", log_color_code(COLOR_RED), log_color_code(COLOR_RESET),
-            mlerr_message(err));
+    job_eprintf("%sError:%s %s\n", log_color_code(COLOR_RED), log_color_code(COLOR_RESET),
+                mlerr_message(err));
     return err->exit_code ? err->exit_code : EXIT_SETUP;
 }

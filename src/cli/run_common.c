@@ -2,6 +2,7 @@
 #include "cli/run_common.h"
 
 #include "cli/project_summary.h"
+#include "engine/advert.h"
 #include "engine/database.h"
 #include "exec/runtime_compile.h"
 #include "exec/session.h"
@@ -9,6 +10,7 @@
 #include "project/compile.h"
 #include "project/dbt_context.h"
 #include "project/manifest.h"
+#include "util/jobctx.h"
 #include "util/log.h"
 
 #include <pthread.h>
@@ -36,9 +38,9 @@ int run_command(const char *which, work_mode mode, const run_args *ra, cli_globa
                 const char **argv)
 {
     if (argc > 0) {
-        fprintf(stderr, "mallard %s: unexpected argument '%s'\n", which, argv[0]);
-        fprintf(stderr, "  hint: select nodes with -s/--select, as in 'mallard %s -s %s'\n", which,
-                argv[0]);
+        job_eprintf("mallard %s: unexpected argument '%s'\n", which, argv[0]);
+        job_eprintf("  hint: select nodes with -s/--select, as in 'mallard %s -s %s'\n", which,
+                    argv[0]);
         return EXIT_SETUP;
     }
     mlerr err = MLERR_INIT;
@@ -102,6 +104,11 @@ int run_command(const char *which, work_mode mode, const run_args *ra, cli_globa
         .lock_timeout = g->lock_timeout,
         .config_file = cp.target.profiles_file,
     };
+    /* others aimed at this file are told a Mallard build holds it (this
+     * process takes no jobs, so they wait for the lock); a job routed to
+     * us runs under its owner's advertisement */
+    if (!job_current())
+        advert_set_self(&(advert_self){.command = which});
     if (!db_open(&dopt, &d, &err))
         goto fail;
     log_info("Concurrency: %d threads (target='%s')", threads,
@@ -110,6 +117,10 @@ int run_command(const char *which, work_mode mode, const run_args *ra, cli_globa
     pthread_mutex_lock(&target.lock);
     target.session = s;
     pthread_mutex_unlock(&target.lock);
+    /* a Ctrl-C (or a routed job's cancel) that came before the session
+     * existed had nothing to cancel yet */
+    if (sigwatch_received(watch))
+        exec_session_cancel(s);
     exec_report rep;
     memset(&rep, 0, sizeof(rep));
     bool ran = exec_session_run(s, &a, &rep, &err);

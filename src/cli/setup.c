@@ -3,6 +3,7 @@
 
 #include "util/dotenv.h"
 #include "util/fs.h"
+#include "util/jobctx.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +13,10 @@ static const char *flag_or_env(const char *flag, const char *mallard_env, const 
 {
     if (flag && *flag)
         return flag;
-    const char *v = getenv(mallard_env);
+    const char *v = job_getenv(mallard_env);
     if (v && *v)
         return v;
-    v = dbt_env ? getenv(dbt_env) : NULL;
+    v = dbt_env ? job_getenv(dbt_env) : NULL;
     return v && *v ? v : NULL;
 }
 

@@ -2,6 +2,8 @@
  * connections, statement execution and error mapping (see database.h). */
 #include "engine/database.h"
 
+#include "engine/advert.h"
+
 #include "engine/lock.h"
 #include "util/arena.h"
 #include "util/fs.h"
@@ -497,6 +499,8 @@ bool db_open(const db_options *opts, db **out, mlerr *err)
         free(d);
         return false;
     }
+    if (!d->read_only && !is_memory_path(d->key))
+        advert_file_opened(d->key);
     *out = d;
     return true;
 }
@@ -519,6 +523,10 @@ void db_close(db *d)
                 d->key, open_connections);
         abort();
     }
+    /* before the lock goes: a client that still finds the advertisement
+     * finds a process that still answers */
+    if (!d->read_only && !is_memory_path(d->key))
+        advert_file_closed(d->key);
     duckdb_close(&d->raw);
     free(d->key);
     free(d);

@@ -16,6 +16,12 @@
  * from another thread is db_interrupt, which cancels the statement the owning
  * thread is running; the caller must keep the connection alive meanwhile.
  *
+ * Owners.  Once the process has said who it is (advert_set_self), every
+ * file it holds open read-write is advertised next to the file, so other
+ * mallard commands send their work here instead of waiting for the lock
+ * (engine/advert.h); the first open writes the advertisement, the last
+ * close removes it.
+ *
  * Errors.  Opening fails with an mlerr (exit code 2) that says what to do:
  * who holds the lock, which directory is missing, which file is not a DuckDB
  * database.  Statements fail with a db_error: a kind the caller can act on

@@ -41,7 +41,9 @@ long lock_parse_proc_locks(const char *text, dev_t dev, ino_t ino);
 /* The PID of another process that holds a lock conflicting with a write lock
  * on path, or 0 if none (or the file cannot be opened).  Asks the kernel with
  * F_GETLK first and falls back to /proc/locks.  Locks held by this process
- * never show: POSIX locks do not conflict with their own process. */
+ * never show: POSIX locks do not conflict with their own process.  Never
+ * call it on a file this process has open in DuckDB: closing the probe's
+ * descriptor drops every POSIX lock this process holds on the file. */
 long lock_find_holder(const char *path);
 
 /* Fills h->exe, h->cmdline and h->user from <proc_root>/<pid>/ (proc_root

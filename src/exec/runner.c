@@ -1,6 +1,7 @@
 /* runner: the parallel DAG executor (see runner.h). */
 #include "exec/runner.h"
 
+#include "util/jobctx.h"
 #include "util/xalloc.h"
 
 #include <pthread.h>
@@ -450,7 +451,7 @@ bool runner_run(runner *r, const runner_opts *opts, const runner_callbacks *cb, 
     }
     for (int t = 0; t < threads; t++) {
         args[t] = (worker_arg){.r = r, .opts = opts, .id = t};
-        int rc = pthread_create(&tids[t], NULL, worker_main, &args[t]);
+        int rc = job_thread_create(&tids[t], NULL, worker_main, &args[t]);
         if (rc != 0) {
             pthread_mutex_lock(&r->lock);
             if (!r->setup_failed) {

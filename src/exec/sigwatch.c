@@ -3,6 +3,7 @@
  * eventfd that sigwatch_stop writes to, so it never spins. */
 #include "exec/sigwatch.h"
 
+#include "util/jobctx.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -19,6 +20,7 @@
 struct sigwatch {
     void (*on_signal)(void *ctx, int signo);
     void *ctx;
+    job_ctx *job; /* set when watching a routed job's cancel instead of signals */
     int sig_fd, stop_fd;
     sigset_t old_mask;
     pthread_t thread;
@@ -51,6 +53,16 @@ static void *watch_main(void *arg)
     return NULL;
 }
 
+/* A routed job's cancel (the client's Ctrl-C, or the client going away)
+ * arrives as if it were SIGINT. */
+static void on_job_cancel(void *arg)
+{
+    sigwatch *w = arg;
+    int expected = 0;
+    atomic_compare_exchange_strong(&w->first_signal, &expected, SIGINT);
+    w->on_signal(w->ctx, SIGINT);
+}
+
 bool sigwatch_start(void (*on_signal)(void *ctx, int signo), void *ctx, sigwatch **out, mlerr *err)
 {
     *out = NULL;
@@ -58,6 +70,16 @@ bool sigwatch_start(void (*on_signal)(void *ctx, int signo), void *ctx, sigwatch
     w->on_signal = on_signal;
     w->ctx = ctx;
     atomic_init(&w->first_signal, 0);
+    /* In a job run for another process, the signals belong to the owning
+     * process (its own shutdown); the job's cancel comes from its client. */
+    w->job = job_current();
+    if (w->job) {
+        if (job_cancelled(w->job))
+            atomic_store(&w->first_signal, SIGINT);
+        job_on_cancel(w->job, on_job_cancel, w);
+        *out = w;
+        return true;
+    }
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
@@ -100,6 +122,12 @@ int sigwatch_stop(sigwatch *w)
 {
     if (!w)
         return 0;
+    if (w->job) {
+        job_on_cancel(w->job, NULL, NULL);
+        int first = atomic_load(&w->first_signal);
+        free(w);
+        return first;
+    }
     uint64_t one = 1;
     ssize_t wrote = write(w->stop_fd, &one, sizeof(one));
     (void)wrote;

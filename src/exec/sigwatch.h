@@ -7,7 +7,11 @@
  * code.  sigwatch_start must run before any other thread exists -- before
  * db_open too, since DuckDB starts its own threads there -- because threads
  * inherit the blocked mask from the thread that creates them, and a thread
- * that does not block the signals would take them with the default action. */
+ * that does not block the signals would take them with the default action.
+ *
+ * In a job that another process routed to us (util/jobctx.h) no signal is
+ * touched: the signals belong to this process, and the job's cancel (its
+ * client's Ctrl-C, or the client going away) calls on_signal with SIGINT. */
 #ifndef MALLARD_EXEC_SIGWATCH_H
 #define MALLARD_EXEC_SIGWATCH_H
 

@@ -6,6 +6,7 @@
 #include "project/digest.h"
 #include "project/graph_index.h"
 #include "project/loader.h"
+#include "util/jobctx.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
@@ -594,7 +595,7 @@ NATIVE(fn_env_var)
     arena *a = jinja_call_arena(call);
     if (nargs < 1 || args[0].kind != JV_STRING)
         return jinja_call_error(call, "env_var() takes an environment variable name");
-    const char *v = getenv(jv_str_ptr(args[0]));
+    const char *v = job_getenv(jv_str_ptr(args[0]));
     if (v) {
         *result = jv_string(a, v);
         return JINJA_OK;

@@ -9,6 +9,7 @@
 #include "project/digest.h"
 #include "project/parse_pool.h"
 #include "util/fs.h"
+#include "util/jobctx.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
@@ -518,7 +519,7 @@ static void put_nodes(writer *w, const project *p)
     pthread_cond_init(&job.ready, NULL);
     pthread_t worker;
     bool threaded = parse_pool_threads(job.n_chunks, 1) > 1 &&
-                    pthread_create(&worker, NULL, chunk_worker, &job) == 0;
+                    job_thread_create(&worker, NULL, chunk_worker, &job) == 0;
     for (size_t c = 0; c < job.n_chunks; c++) {
         if (!threaded || c % 2 == 0) {
             print_chunk(&job, c);

@@ -1,6 +1,7 @@
 /* parse_pool: the loader's fork-join work pool (see parse_pool.h). */
 #include "project/parse_pool.h"
 
+#include "util/jobctx.h"
 #include "util/xalloc.h"
 
 #include <pthread.h>
@@ -91,7 +92,7 @@ bool parse_pool_run(project *p, arena *main_arena, size_t n, size_t batch, parse
         }
     }
     for (int t = 1; t < nthreads; t++)
-        w[t].started = pthread_create(&w[t].tid, NULL, work, &w[t]) == 0;
+        w[t].started = job_thread_create(&w[t].tid, NULL, work, &w[t]) == 0;
     /* the calling thread works until the items run out, so a thread that
      * could not start only leaves more for it */
     work(&w[0]);

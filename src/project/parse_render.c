@@ -6,6 +6,7 @@
 #include "project/dbt_macros.h"
 #include "project/graph_index.h"
 #include "util/edit_distance.h"
+#include "util/jobctx.h"
 #include "util/xalloc.h"
 
 #include <ctype.h>

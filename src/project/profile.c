@@ -3,6 +3,7 @@
 
 #include "project/yaml_render.h"
 #include "util/fs.h"
+#include "util/jobctx.h"
 #include "util/strbuf.h"
 #include "util/yaml_tree.h"
 
@@ -13,10 +14,10 @@ const char *profile_default_dir(arena *a, const char *project_dir)
 {
     if (project_dir && fs_is_file(fs_join(a, project_dir, "profiles.yml")))
         return project_dir;
-    const char *env = getenv("DBT_PROFILES_DIR");
+    const char *env = job_getenv("DBT_PROFILES_DIR");
     if (env && *env)
         return fs_absolute(a, env);
-    const char *home = getenv("HOME");
+    const char *home = job_getenv("HOME");
     return fs_join(a, home && *home ? home : ".", ".dbt");
 }
 

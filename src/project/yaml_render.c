@@ -2,6 +2,7 @@
  * header for what is accepted and why the rest is refused). */
 #include "project/yaml_render.h"
 
+#include "util/jobctx.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -171,7 +172,7 @@ static bool render_expr(expr_cursor *c, strbuf *out, mlerr *err)
         unsupported(c, call, err);
         goto done;
     }
-    const char *v = getenv(strbuf_str(&name));
+    const char *v = job_getenv(strbuf_str(&name));
     if (v) {
         strbuf_adds(&value, v);
     } else if (has_default) {

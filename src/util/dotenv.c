@@ -2,6 +2,7 @@
 #include "util/dotenv.h"
 
 #include "util/fs.h"
+#include "util/jobctx.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -30,7 +31,7 @@ static void skip_blanks(cursor *c)
 
 static const char *lookup(const cursor *c, const char *name)
 {
-    const char *v = getenv(name);
+    const char *v = job_getenv(name);
     if (v)
         return v;
     for (size_t i = c->so_far->n; i > 0; i--) {
@@ -269,7 +270,7 @@ bool dotenv_load(const char *path, bool *found, mlerr *err)
     if (!ok)
         return false;
     for (size_t i = 0; i < env.n; i++)
-        setenv(env.entries[i].key, env.entries[i].value, 0);
+        job_setenv_default(env.entries[i].key, env.entries[i].value);
     dotenv_free(&env);
     return true;
 }

@@ -1,6 +1,8 @@
 /* log: timestamped, lock-protected console lines (see log.h). */
 #include "util/log.h"
 
+#include "util/jobctx.h"
+
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -34,8 +36,15 @@ bool log_level_parse(const char *name, log_level *out)
     return false;
 }
 
+/* Inside a job sent by another process (util/jobctx.h) the level, colour
+ * and stdout are the job's: the client's flags and terminal, not ours. */
 void log_set_level(log_level level)
 {
+    job_ctx *j = job_current();
+    if (j) {
+        job_set_log_level(j, (int)level);
+        return;
+    }
     pthread_mutex_lock(&log_lock);
     current_level = level;
     pthread_mutex_unlock(&log_lock);
@@ -43,6 +52,9 @@ void log_set_level(log_level level)
 
 log_level log_get_level(void)
 {
+    job_ctx *j = job_current();
+    if (j)
+        return (log_level)job_log_level(j);
     pthread_mutex_lock(&log_lock);
     log_level l = current_level;
     pthread_mutex_unlock(&log_lock);
@@ -51,8 +63,13 @@ log_level log_get_level(void)
 
 void log_set_color(bool wanted)
 {
-    const char *no_color = getenv("NO_COLOR");
-    bool on = wanted && isatty(STDOUT_FILENO) && !(no_color && *no_color);
+    const char *no_color = job_getenv("NO_COLOR");
+    job_ctx *j = job_current();
+    bool on = wanted && (j ? job_tty(j) : isatty(STDOUT_FILENO)) && !(no_color && *no_color);
+    if (j) {
+        job_set_color(j, on);
+        return;
+    }
     pthread_mutex_lock(&log_lock);
     color_on = on;
     pthread_mutex_unlock(&log_lock);
@@ -60,6 +77,9 @@ void log_set_color(bool wanted)
 
 bool log_color_enabled(void)
 {
+    job_ctx *j = job_current();
+    if (j)
+        return job_color(j);
     pthread_mutex_lock(&log_lock);
     bool on = color_on;
     pthread_mutex_unlock(&log_lock);
@@ -153,6 +173,21 @@ void log_msg(log_level level, const char *fmt, ...)
         va_end(ap);
     }
 
+    job_ctx *j = job_current();
+    if (j) {
+        /* the client's console only: the owner's log file is the owner's */
+        log_level job_level = (log_level)job_log_level(j);
+        if (level >= job_level && job_level != LOG_NONE) {
+            char *line = NULL;
+            int len = asprintf(&line, "%s  %s\n", stamp, msg);
+            if (len >= 0)
+                job_write(JOB_STDOUT, line, (size_t)len);
+            free(line);
+        }
+        if (msg != buf)
+            free(msg);
+        return;
+    }
     pthread_mutex_lock(&log_lock);
     if (level >= current_level && current_level != LOG_NONE) {
         fprintf(stdout, "%s  %s\n", stamp, msg);
