@@ -4,6 +4,7 @@
 #include "serve/auth.h"
 #include "serve/catalog.h"
 #include "serve/copy.h"
+#include "serve/pgarray.h"
 #include "serve/pgtypes.h"
 #include "serve/pgwire.h"
 #include "serve/sqlstate.h"
@@ -893,9 +894,16 @@ static void parse_message(session *s, pg_msg *m)
 }
 
 /* A text parameter: DuckDB casts VARCHAR to the parameter's type when it
- * binds, the way PostgreSQL's input functions read text. */
-static duckdb_value text_param(const char *p, size_t n)
+ * binds, the way PostgreSQL's input functions read text -- except arrays,
+ * whose PostgreSQL text form ('{...}') DuckDB's cast does not read. */
+static duckdb_value text_param(duckdb_prepared_statement prep, idx_t index, const char *p, size_t n,
+                               strbuf *why)
 {
+    if (prep && pgarray_is_literal(p, n)) {
+        duckdb_type t = duckdb_param_type(prep, index + 1);
+        if (t == DUCKDB_TYPE_LIST || t == DUCKDB_TYPE_ARRAY)
+            return pgarray_parse(p, n, why);
+    }
     return duckdb_create_varchar_length(p, n);
 }
 
@@ -952,10 +960,12 @@ static void bind_message(session *s, pg_msg *m)
             ok = false;
             break;
         }
-        p->params[i] = fmt == 1 ? pgtype_binary_param(st->param_oids[i], data, (size_t)len, &why)
-                                : text_param((const char *)data, (size_t)len);
+        p->params[i] = fmt == 1
+                           ? pgtype_binary_param(st->param_oids[i], data, (size_t)len, &why)
+                           : text_param(st->prep, (idx_t)i, (const char *)data, (size_t)len, &why);
         if (!p->params[i]) {
-            send_error(s, "22P03", "parameter $%d: %s", i + 1, strbuf_str(&why));
+            send_error(s, fmt == 1 ? "22P03" : "22P02", "parameter $%d: %s", i + 1,
+                       strbuf_str(&why));
             ok = false;
         }
     }
