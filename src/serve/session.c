@@ -69,6 +69,9 @@ typedef struct session {
     int32_t pid, secret;
     bool registered;
     char txn; /* 'I', 'T' or 'E' */
+    /* The transaction was opened by Mallard around a multi-statement Query
+     * (PostgreSQL's implicit transaction block), not by the client. */
+    bool implicit_txn;
     bool read_only;
     bool skip_until_sync;
     bool closing; /* a fatal error was sent: end the session */
@@ -427,6 +430,16 @@ static bool handle_txn_rules(session *s, sql_txn_kind txn, const char *keywords,
         s->skip_until_sync = true;
         return true;
     }
+    if ((txn == SQL_TXN_COMMIT || txn == SQL_TXN_ROLLBACK) && s->implicit_txn)
+        /* PostgreSQL warns, then ends the implicit block all the same. */
+        send_notice(s, "WARNING", "25P01", "there is no transaction in progress");
+    if (txn == SQL_TXN_BEGIN && s->txn == 'T' && s->implicit_txn) {
+        /* BEGIN inside a multi-statement Query turns the implicit block
+         * into the client's own, earlier statements included. */
+        s->implicit_txn = false;
+        send_command_complete(s, "BEGIN");
+        return true;
+    }
     if (txn == SQL_TXN_BEGIN && s->txn == 'T') {
         send_notice(s, "WARNING", "25001", "there is already a transaction in progress");
         char tag[32];
@@ -448,6 +461,7 @@ static void txn_after_success(session *s, sql_txn_kind txn)
         s->txn = 'T';
     } else if (txn == SQL_TXN_COMMIT || txn == SQL_TXN_ROLLBACK) {
         s->txn = 'I';
+        s->implicit_txn = false;
         close_txn_cursors(s);
     }
 }
@@ -456,6 +470,7 @@ static void txn_after_failure(session *s, sql_txn_kind txn)
 {
     if (txn == SQL_TXN_COMMIT || txn == SQL_TXN_ROLLBACK) {
         s->txn = 'I'; /* DuckDB rolled back */
+        s->implicit_txn = false;
         close_txn_cursors(s);
     } else if (s->txn == 'T') {
         s->txn = 'E';
@@ -682,6 +697,56 @@ static bool ensure_catalog(session *s, const char *sql)
     return s->catalog_ready;
 }
 
+/* The non-blank statements in a Query string. */
+static size_t count_statements(const char *q, size_t len)
+{
+    size_t count = 0;
+    for (size_t pos = 0; pos < len;) {
+        size_t n = sqltext_statement_len(q + pos, len - pos);
+        if (n == 0)
+            break;
+        if (!sqltext_is_blank(q + pos, n))
+            count++;
+        pos += n;
+    }
+    return count;
+}
+
+static bool begin_implicit(session *s)
+{
+    db_error e = {0};
+    if (!db_exec(s->conn, "BEGIN TRANSACTION", NULL, &e)) {
+        send_error(s, pg_sqlstate((duckdb_error_type)e.duckdb_type, e.message), "%s", e.message);
+        db_error_release(&e);
+        return false;
+    }
+    s->txn = 'T';
+    s->implicit_txn = true;
+    return true;
+}
+
+/* Ends the implicit block at the end of the Query: COMMIT if every
+ * statement succeeded, else ROLLBACK (the earlier statements of the string
+ * are undone, as in PostgreSQL). */
+static void end_implicit(session *s, bool ok)
+{
+    if (!s->implicit_txn)
+        return;
+    s->implicit_txn = false;
+    db_error e = {0};
+    if (ok && !db_exec(s->conn, "COMMIT", NULL, &e)) {
+        send_error(s, pg_sqlstate((duckdb_error_type)e.duckdb_type, e.message), "%s", e.message);
+        db_error_release(&e);
+        ok = false;
+    }
+    if (!ok) {
+        db_exec(s->conn, "ROLLBACK", NULL, &e);
+        db_error_release(&e);
+    }
+    s->txn = 'I';
+    close_txn_cursors(s);
+}
+
 static void simple_query(session *s, pg_msg *m)
 {
     const char *q = pg_get_cstr(m);
@@ -693,13 +758,30 @@ static void simple_query(session *s, pg_msg *m)
     if (sqltext_is_blank(q, len)) {
         send_simple(s, 'I');
     } else if (ensure_catalog(s, q)) {
+        size_t remaining = count_statements(q, len);
         size_t pos = 0;
+        bool ok = true;
         while (pos < len && !s->out.failed) {
             size_t n = sqltext_statement_len(q + pos, len - pos);
-            if (!sqltext_is_blank(q + pos, n) && !run_simple_statement(s, q + pos, n))
+            if (sqltext_is_blank(q + pos, n)) {
+                pos += n;
+                continue;
+            }
+            /* PostgreSQL runs the statements of one Query string as one
+             * transaction unless the client manages its own: open it
+             * before the next statement if more than one is left. */
+            if (remaining > 1 && s->txn == 'I' && !begin_implicit(s)) {
+                ok = false;
                 break;
+            }
+            remaining--;
+            if (!run_simple_statement(s, q + pos, n)) {
+                ok = false;
+                break;
+            }
             pos += n;
         }
+        end_implicit(s, ok && !s->out.failed);
     }
     s->skip_until_sync = false;
     send_ready(s);
