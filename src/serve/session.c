@@ -24,7 +24,8 @@
 enum {
     MAX_STATEMENTS = 10000, /* named prepared statements per session */
     MAX_PORTALS = 10000,
-    MAX_STARTUP_PACKETS = 4, /* SSLRequest, GSSENCRequest, then the real one */
+    MAX_STARTUP_PACKETS = 4,  /* SSLRequest, GSSENCRequest, then the real one */
+    MAX_AUTH_MESSAGE = 65535, /* PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH */
 };
 
 typedef struct stmt {
@@ -1498,6 +1499,11 @@ static bool cursor_statement(session *s, const char *sql, size_t len, const char
 static bool read_auth_response(session *s, pg_msg *m)
 {
     pg_read_status st = pg_read_message(&s->in, false, m);
+    if (st == PG_READ_PROTOCOL) {
+        log_warn("serve: %s: protocol error during authentication: %s", s->peer->addr, s->in.error);
+        send_fatal(s, "08P01", s->in.error);
+        return false;
+    }
     if (st != PG_READ_OK) {
         s->closing = true;
         return false;
@@ -1866,7 +1872,12 @@ void session_run(server *srv, db *database, const serve_options *o, const sessio
     pg_writer_init(&s.out, peer->fd);
     /* Start-up must finish promptly; an idle session may wait longer. */
     s.in.idle_timeout_ms = 60000;
+    /* Nor may a client that has not logged in make the server buffer a
+     * big message: PostgreSQL caps authentication messages the same way. */
+    size_t max_message = s.in.max_message;
+    s.in.max_message = MAX_AUTH_MESSAGE;
     if (startup(&s) && authenticate(&s)) {
+        s.in.max_message = max_message;
         s.in.idle_timeout_ms = o->idle_timeout_ms;
         if (open_session(&s)) {
             log_debug("serve: session %d for \"%s\" from %s", s.pid, s.user, peer->addr);
