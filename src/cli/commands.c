@@ -18,6 +18,7 @@ extern const cli_command cmd_runs;
 extern const cli_command cmd_scheduler;
 extern const cli_command cmd_seed;
 extern const cli_command cmd_serve;
+extern const cli_command cmd_show;
 extern const cli_command cmd_tasks;
 extern const cli_command cmd_test;
 
@@ -39,6 +40,7 @@ const cli_command *const cli_commands[] = {
     &cmd_scheduler,
     &cmd_seed,
     &cmd_serve,
+    &cmd_show,
     &cmd_tasks,
     &cmd_test,
     NULL,
