@@ -12,6 +12,7 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
+#include <errno.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
@@ -976,18 +977,63 @@ static void parse_message(session *s, pg_msg *m)
     send_simple(s, '1');
 }
 
+/* A text parameter of an integer, floating-point or boolean type, read
+ * here into a value of exactly the type DuckDB inferred: a VARCHAR value
+ * makes DuckDB re-plan the statement on every execution (it rebinds when
+ * a parameter's type changes), which costs point lookups most of their
+ * time.  NULL for other types, or text that does not read cleanly (DuckDB
+ * then casts, and reports bad input in its own words). */
+static duckdb_value typed_text_param(duckdb_type t, const char *p, size_t n)
+{
+    char buf[64];
+    if (n == 0 || n >= sizeof(buf))
+        return NULL;
+    memcpy(buf, p, n);
+    buf[n] = 0;
+    char *end;
+    errno = 0;
+    switch (t) {
+    case DUCKDB_TYPE_TINYINT:
+    case DUCKDB_TYPE_SMALLINT:
+    case DUCKDB_TYPE_INTEGER:
+    case DUCKDB_TYPE_BIGINT: {
+        long long v = strtoll(buf, &end, 10);
+        if (errno || *end || end == buf)
+            return NULL;
+        if (t == DUCKDB_TYPE_BIGINT)
+            return duckdb_create_int64(v);
+        if (t == DUCKDB_TYPE_INTEGER)
+            return v >= INT32_MIN && v <= INT32_MAX ? duckdb_create_int32((int32_t)v) : NULL;
+        if (t == DUCKDB_TYPE_SMALLINT)
+            return v >= INT16_MIN && v <= INT16_MAX ? duckdb_create_int16((int16_t)v) : NULL;
+        return v >= INT8_MIN && v <= INT8_MAX ? duckdb_create_int8((int8_t)v) : NULL;
+    }
+    case DUCKDB_TYPE_DOUBLE: {
+        double v = strtod(buf, &end);
+        return errno || *end || end == buf ? NULL : duckdb_create_double(v);
+    }
+    case DUCKDB_TYPE_BOOLEAN:
+        if (strcmp(buf, "t") == 0 || strcmp(buf, "true") == 0)
+            return duckdb_create_bool(true);
+        if (strcmp(buf, "f") == 0 || strcmp(buf, "false") == 0)
+            return duckdb_create_bool(false);
+        return NULL;
+    default:
+        return NULL;
+    }
+}
+
 /* A text parameter: DuckDB casts VARCHAR to the parameter's type when it
  * binds, the way PostgreSQL's input functions read text -- except arrays,
  * whose PostgreSQL text form ('{...}') DuckDB's cast does not read. */
 static duckdb_value text_param(duckdb_prepared_statement prep, idx_t index, const char *p, size_t n,
                                strbuf *why)
 {
-    if (prep && pgarray_is_literal(p, n)) {
-        duckdb_type t = duckdb_param_type(prep, index + 1);
-        if (t == DUCKDB_TYPE_LIST || t == DUCKDB_TYPE_ARRAY)
-            return pgarray_parse(p, n, why);
-    }
-    return duckdb_create_varchar_length(p, n);
+    duckdb_type t = prep ? duckdb_param_type(prep, index + 1) : DUCKDB_TYPE_INVALID;
+    if ((t == DUCKDB_TYPE_LIST || t == DUCKDB_TYPE_ARRAY) && pgarray_is_literal(p, n))
+        return pgarray_parse(p, n, why);
+    duckdb_value typed = typed_text_param(t, p, n);
+    return typed ? typed : duckdb_create_varchar_length(p, n);
 }
 
 static void bind_message(session *s, pg_msg *m)
