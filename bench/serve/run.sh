@@ -64,9 +64,9 @@ ml() { psql -X -q -h "$M_SOCK" -p "$M_PORT" -U bench -d db -v ON_ERROR_STOP=1 "$
 # --- The same data in both: every value is a function of the row number.
 t0=$(date +%s.%N)
 pg -c "CREATE TABLE accounts (id INTEGER PRIMARY KEY, grp INTEGER NOT NULL, amount NUMERIC(12,2) NOT NULL, note TEXT NOT NULL)" \
-   -c "INSERT INTO accounts SELECT i, i % 1000, ((i * 7919) % 100000) / 100.0, 'note ' || i FROM generate_series(1, $POINT_ROWS) AS g(i)" \
+   -c "INSERT INTO accounts SELECT i, i % 1000, ((i * 7919) % 100000) / 100.0, 'note ' || i FROM generate_series(1::BIGINT, $POINT_ROWS) AS g(i)" \
    -c "CREATE TABLE facts (id BIGINT NOT NULL, grp INTEGER NOT NULL, amount NUMERIC(12,2) NOT NULL, qty INTEGER NOT NULL)" \
-   -c "INSERT INTO facts SELECT i, i % 1000, ((i * 7919) % 100000) / 100.0, i % 17 FROM generate_series(1, $AGG_ROWS) AS g(i)" \
+   -c "INSERT INTO facts SELECT i, i % 1000, ((i * 7919) % 100000) / 100.0, i % 17 FROM generate_series(1::BIGINT, $AGG_ROWS) AS g(i)" \
    -c "CREATE TABLE inserts (id BIGINT NOT NULL, v BIGINT NOT NULL)" \
    -c "VACUUM ANALYZE"
 t1=$(date +%s.%N)
