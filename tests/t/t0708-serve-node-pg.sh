@@ -82,6 +82,11 @@ async function main() {
   code = null;
   try { await c.query('SELECT * FROM missing_table'); } catch (e) { code = e.code; }
   check(code === '42P01', 'an unknown table fails with 42P01 (' + code + ')');
+  code = null;
+  try { await c.query('SELECT id FROM items WHERE id = $1', ['not a number']); } catch (e) { code = e.code; }
+  check(code && code.startsWith('22'), 'a parameter that is not an integer fails with a 22xxx code (' + code + ')');
+  const spaced = await c.query('SELECT id FROM items WHERE id = $1', [' 1']);
+  check(spaced.rows.length === 1, 'an integer parameter with a leading space reads as PostgreSQL reads it');
   await c.query('BEGIN');
   code = null;
   try { await c.query('SELECT nope FROM items'); } catch (e) { code = e.code; }
