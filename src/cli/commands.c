@@ -19,6 +19,7 @@ extern const cli_command cmd_runs;
 extern const cli_command cmd_scheduler;
 extern const cli_command cmd_seed;
 extern const cli_command cmd_serve;
+extern const cli_command cmd_show;
 extern const cli_command cmd_tasks;
 extern const cli_command cmd_test;
 
@@ -41,6 +42,7 @@ const cli_command *const cli_commands[] = {
     &cmd_scheduler,
     &cmd_seed,
     &cmd_serve,
+    &cmd_show,
     &cmd_tasks,
     &cmd_test,
     NULL,

@@ -41,7 +41,7 @@ static void on_signal(int signo)
 
 static bool routable(const char *name)
 {
-    static const char *const names[] = {"build", "run", "seed", "test", "debug", NULL};
+    static const char *const names[] = {"build", "run", "seed", "test", "debug", "show", NULL};
     for (const char *const *n = names; *n; n++) {
         if (strcmp(*n, name) == 0)
             return true;

@@ -25,25 +25,14 @@ typedef struct node_compiler {
     size_t n_busy, cap_busy;
 } node_compiler;
 
-static bool render_as(const project *p, pnode *n, uint32_t idx, const char *name, const char *text,
-                      jv extra, const compile_probe *probe, arena *a, const char **out,
-                      rendered *meta, mlerr *err);
-
-static bool render_text(const project *p, uint32_t idx, const char *name, const char *text,
-                        const compile_probe *probe, arena *a, const char **out, rendered *meta,
-                        mlerr *err)
+/* extra: a dict of further names for this render (on-run-end's results),
+ * or undefined. */
+static bool render_text(const project *p, const pnode *node, const char *name, const char *text,
+                        jv extra, const compile_probe *probe, arena *a, const char **out,
+                        rendered *meta, mlerr *err)
 {
-    /* render_state wants the node mutable; compile only reads it */
-    return render_as(p, (pnode *)&p->nodes[idx], idx, name, text, jv_undefined(NULL), probe, a, out,
-                     meta, err);
-}
-
-/* idx is n's index in p->nodes, recorded in meta (NULL for a node that is
- * not in the project, such as a hook's operation). */
-static bool render_as(const project *p, pnode *n, uint32_t idx, const char *name, const char *text,
-                      jv extra, const compile_probe *probe, arena *a, const char **out,
-                      rendered *meta, mlerr *err)
-{
+    pnode *n = (pnode *)node; /* render_state wants it mutable; compile only reads */
+    uint32_t idx = node->index;
     arena scratch = ARENA_INIT;
     render_state rs = {.de = p->env, .node = n, .mode = RENDER_COMPILE, .a = a, .err = err};
     rs.scratch = &scratch;
@@ -112,8 +101,8 @@ static bool gather(node_compiler *C, const rendered *r, const char ***ctes, size
             rendered meta;
             const char *sql;
             const pnode *en = &C->p->nodes[e];
-            if (!render_text(C->p, e, en->original_file_path, en->raw_code, C->probe, C->a, &sql,
-                             &meta, C->err))
+            if (!render_text(C->p, en, en->original_file_path, en->raw_code, jv_undefined(NULL),
+                             C->probe, C->a, &sql, &meta, C->err))
                 return false;
             if (C->n_done == C->cap_done) {
                 C->cap_done = C->cap_done ? C->cap_done * 2 : 4;
@@ -144,17 +133,14 @@ static bool gather(node_compiler *C, const rendered *r, const char ***ctes, size
     return true;
 }
 
-bool project_compile_node(const project *p, uint32_t idx, const compile_probe *probe, arena *a,
-                          const char **sql, mlerr *err)
+/* Renders n (a project node, or the inline one) with its ephemeral CTEs. */
+static bool compile_with_ctes(const project *p, const pnode *n, uint32_t idx,
+                              const compile_probe *probe, arena *a, const char **sql, mlerr *err)
 {
-    const pnode *n = &p->nodes[idx];
-    if (!p->env || !n->raw_code) {
-        mlerr_set(err, EXIT_SETUP, "%s cannot be compiled at run time", n->unique_id);
-        return false;
-    }
     rendered top;
     const char *body;
-    if (!render_text(p, idx, n->original_file_path, n->raw_code, probe, a, &body, &top, err))
+    if (!render_text(p, n, n->original_file_path, n->raw_code, jv_undefined(NULL), probe, a, &body,
+                     &top, err))
         return false;
     node_compiler C = {.p = p, .probe = probe, .a = a, .err = err};
     const char **ctes = NULL;
@@ -177,6 +163,52 @@ bool project_compile_node(const project *p, uint32_t idx, const compile_probe *p
     return ok;
 }
 
+bool project_compile_node(const project *p, uint32_t idx, const compile_probe *probe, arena *a,
+                          const char **sql, mlerr *err)
+{
+    const pnode *n = &p->nodes[idx];
+    if (!p->env || !n->raw_code) {
+        mlerr_set(err, EXIT_SETUP, "%s cannot be compiled at run time", n->unique_id);
+        return false;
+    }
+    return compile_with_ctes(p, n, idx, probe, a, sql, err);
+}
+
+bool project_compile_inline(const project *p, const char *sql, const compile_probe *probe, arena *a,
+                            const char **out, mlerr *err)
+{
+    /* dbt's inline_query node: the context of one of the root project's
+     * models (its config, database and schema), with its own name and SQL. */
+    const pnode *model = NULL;
+    for (uint32_t i = 0; i < p->n_nodes && !model; i++) {
+        const pnode *n = &p->nodes[i];
+        if (n->type == NODE_MODEL && n->package_name && p->name &&
+            strcmp(n->package_name, p->name) == 0)
+            model = n;
+    }
+    if (!p->env || !model) {
+        mlerr_set(err, EXIT_SETUP,
+                  "not supported yet: --inline in a project without models of its own");
+        return false;
+    }
+    pnode *n = ARENA_NEW(a, pnode);
+    *n = *model;
+    n->type = NODE_ANALYSIS;
+    n->index = UINT32_MAX;
+    n->name = "inline_query";
+    n->unique_id = arena_printf(a, "sql_operation.%s.inline_query", p->name);
+    n->path = "inline_query.sql";
+    n->original_file_path = "inline_query";
+    n->alias = "inline_query";
+    n->relation_name = NULL;
+    n->raw_code = sql;
+    n->refs = NULL;
+    n->n_refs = 0;
+    n->source_refs = NULL;
+    n->n_source_refs = 0;
+    return compile_with_ctes(p, n, UINT32_MAX, probe, a, out, err);
+}
+
 bool project_render_operation(const project *p, const char *name, const char *tmpl, jv extra,
                               const compile_probe *probe, arena *a, const char **out, mlerr *err)
 {
@@ -189,6 +221,7 @@ bool project_render_operation(const project *p, const char *name, const char *tm
     pnode *n = ARENA_NEW(a, pnode);
     memset(n, 0, sizeof(*n));
     n->type = NODE_ANALYSIS;
+    n->index = UINT32_MAX;
     n->name = name;
     n->unique_id = arena_printf(a, "operation.%s.%s", p->name, name);
     n->package_name = p->name;
@@ -201,11 +234,11 @@ bool project_render_operation(const project *p, const char *name, const char *tm
     n->config = jv_dict(a);
     n->meta = jv_dict(a);
     n->columns = jv_dict(a);
-    return render_as(p, n, 0, "dbt_project.yml", tmpl, extra, probe, a, out, NULL, err);
+    return render_text(p, n, "dbt_project.yml", tmpl, extra, probe, a, out, NULL, err);
 }
 
 bool project_render_in_node(const project *p, uint32_t idx, const char *what, const char *tmpl,
                             const compile_probe *probe, arena *a, const char **out, mlerr *err)
 {
-    return render_text(p, idx, what, tmpl, probe, a, out, NULL, err);
+    return render_text(p, &p->nodes[idx], what, tmpl, jv_undefined(NULL), probe, a, out, NULL, err);
 }

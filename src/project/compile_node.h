@@ -22,6 +22,12 @@ typedef struct compile_probe {
 bool project_compile_node(const project *p, uint32_t idx, const compile_probe *probe, arena *a,
                           const char **sql, mlerr *err);
 
+/* Renders sql (dbt show --inline) as dbt's inline_query node would be, in
+ * the context of one of the root project's models, with the ephemeral
+ * models it refers to inlined as CTEs. */
+bool project_compile_inline(const project *p, const char *sql, const compile_probe *probe, arena *a,
+                            const char **out, mlerr *err);
+
 /* Renders a snippet (a hook) in node idx's context with execute=true. */
 bool project_render_in_node(const project *p, uint32_t idx, const char *what, const char *tmpl,
                             const compile_probe *probe, arena *a, const char **out, mlerr *err);

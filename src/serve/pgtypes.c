@@ -1,6 +1,8 @@
 /* pgtypes: DuckDB vectors to PostgreSQL text and binary values. */
 #include "serve/pgtypes.h"
 
+#include "util/xalloc.h"
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -753,10 +755,57 @@ bool pgtype_binary_supported(duckdb_logical_type t)
     case DUCKDB_TYPE_TIMESTAMP_TZ:
     case DUCKDB_TYPE_INTERVAL:
     case DUCKDB_TYPE_UUID:
+    case DUCKDB_TYPE_DECIMAL:
+    case DUCKDB_TYPE_HUGEINT:
+    case DUCKDB_TYPE_UHUGEINT:
+    case DUCKDB_TYPE_UBIGINT:
         return true;
     default:
         return false;
     }
+}
+
+static void put_be(strbuf *out, uint64_t v, int bytes);
+
+/* numeric's binary form from its decimal text ("-12.340"): base-10000 digit
+ * groups around the decimal point, without leading or trailing zero groups,
+ * with the display scale the text had. */
+static void numeric_binary_from_text(const char *t, size_t n, strbuf *out)
+{
+    bool negative = n && t[0] == '-';
+    if (negative) {
+        t++;
+        n--;
+    }
+    const char *dot = memchr(t, '.', n);
+    size_t int_len = dot ? (size_t)(dot - t) : n;
+    const char *frac = dot ? dot + 1 : t + n;
+    size_t frac_len = dot ? n - int_len - 1 : 0;
+    size_t int_groups = (int_len + 3) / 4, frac_groups = (frac_len + 3) / 4;
+    size_t total = int_groups + frac_groups;
+    uint16_t *groups = xcalloc(total + 1, sizeof(uint16_t));
+    /* integer digits, right-aligned in their groups */
+    for (size_t i = 0; i < int_len; i++) {
+        size_t pos = int_groups * 4 - int_len + i;
+        groups[pos / 4] = (uint16_t)(groups[pos / 4] * 10 + (t[i] - '0'));
+    }
+    for (size_t i = 0; i < frac_groups * 4; i++) {
+        size_t g = int_groups + i / 4;
+        groups[g] = (uint16_t)(groups[g] * 10 + (i < frac_len ? frac[i] - '0' : 0));
+    }
+    size_t first = 0, last = total;
+    while (first < last && groups[first] == 0)
+        first++;
+    while (last > first && groups[last - 1] == 0)
+        last--;
+    int weight = first == last ? 0 : (int)int_groups - 1 - (int)first;
+    put_be(out, (uint64_t)(last - first), 2);
+    put_be(out, (uint64_t)(int64_t)weight, 2);
+    put_be(out, first != last && negative ? 0x4000 : 0, 2);
+    put_be(out, (uint64_t)frac_len, 2);
+    for (size_t g = first; g < last; g++)
+        put_be(out, groups[g], 2);
+    free(groups);
 }
 
 static void put_be(strbuf *out, uint64_t v, int bytes)
@@ -816,6 +865,17 @@ bool pgtype_format_binary(duckdb_vector v, duckdb_logical_type t, idx_t row, str
     }
     case DUCKDB_TYPE_ENUM:
         return pgtype_format_text(v, t, row, out, why);
+    case DUCKDB_TYPE_DECIMAL:
+    case DUCKDB_TYPE_HUGEINT:
+    case DUCKDB_TYPE_UHUGEINT:
+    case DUCKDB_TYPE_UBIGINT: {
+        strbuf text = STRBUF_INIT;
+        bool ok = pgtype_format_text(v, t, row, &text, why);
+        if (ok)
+            numeric_binary_from_text(text.buf, text.len, out);
+        strbuf_release(&text);
+        return ok;
+    }
     case DUCKDB_TYPE_DATE: {
         int32_t d = ((duckdb_date *)data)[row].days;
         if (d != INT32_MAX && d != -INT32_MAX)
@@ -861,6 +921,58 @@ static uint64_t get_be(const unsigned char *p, int bytes)
     uint64_t v = 0;
     for (int i = 0; i < bytes; i++)
         v = (v << 8) | p[i];
+    return v;
+}
+
+/* numeric's binary form: ndigits, weight, sign, dscale (int16 each), then
+ * ndigits base-10000 digits, the first worth 10000^weight.  Read into its
+ * decimal text, which DuckDB casts to the parameter's type exactly. */
+static duckdb_value numeric_param(const unsigned char *p, size_t n, strbuf *why)
+{
+    if (n < 8) {
+        strbuf_addf(why, "binary numeric parameter has %zu bytes, expected at least 8", n);
+        return NULL;
+    }
+    int ndigits = (int16_t)get_be(p, 2), weight = (int16_t)get_be(p + 2, 2);
+    unsigned sign = (unsigned)get_be(p + 4, 2);
+    int dscale = (int16_t)get_be(p + 6, 2);
+    if (ndigits < 0 || dscale < 0 || dscale > 1000 || n != 8 + 2 * (size_t)ndigits ||
+        weight < -1000 || weight > 1000 || (sign != 0 && sign != 0x4000 && sign != 0xC000)) {
+        strbuf_adds(why, "malformed binary numeric parameter");
+        return NULL;
+    }
+    if (sign == 0xC000)
+        return duckdb_create_varchar("NaN");
+    strbuf text = STRBUF_INIT;
+    if (sign == 0x4000)
+        strbuf_addc(&text, '-');
+    /* integer part: groups weight..0 */
+    if (weight < 0) {
+        strbuf_addc(&text, '0');
+    } else {
+        for (int g = 0; g <= weight; g++) {
+            unsigned d = g < ndigits ? (unsigned)get_be(p + 8 + 2 * g, 2) : 0;
+            if (d > 9999) {
+                strbuf_release(&text);
+                strbuf_adds(why, "malformed binary numeric parameter (a digit over 9999)");
+                return NULL;
+            }
+            strbuf_addf(&text, g == 0 ? "%u" : "%04u", d);
+        }
+    }
+    if (dscale > 0) {
+        strbuf_addc(&text, '.');
+        int written = 0;
+        for (int g = weight + 1; written < dscale; g++) {
+            unsigned d = g >= 0 && g < ndigits ? (unsigned)get_be(p + 8 + 2 * g, 2) : 0;
+            char four[8];
+            snprintf(four, sizeof(four), "%04u", d % 10000);
+            for (int k = 0; k < 4 && written < dscale; k++, written++)
+                strbuf_addc(&text, four[k]);
+        }
+    }
+    duckdb_value v = duckdb_create_varchar_length(text.buf, text.len);
+    strbuf_release(&text);
     return v;
 }
 
@@ -917,6 +1029,8 @@ duckdb_value pgtype_binary_param(int32_t oid, const unsigned char *p, size_t n, 
         duckdb_uhugeint u = {.upper = get_be(p, 8), .lower = get_be(p + 8, 8)};
         return duckdb_create_uuid(u);
     }
+    case PG_OID_NUMERIC:
+        return numeric_param(p, n, why);
     default:
         strbuf_addf(why, "not supported yet: binary parameters of type OID %d", oid);
         return NULL;

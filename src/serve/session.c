@@ -4,6 +4,7 @@
 #include "serve/auth.h"
 #include "serve/catalog.h"
 #include "serve/copy.h"
+#include "serve/pgarray.h"
 #include "serve/pgtypes.h"
 #include "serve/pgwire.h"
 #include "serve/sqlstate.h"
@@ -11,6 +12,7 @@
 #include "util/log.h"
 #include "util/xalloc.h"
 
+#include <errno.h>
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <stdio.h>
@@ -23,7 +25,8 @@
 enum {
     MAX_STATEMENTS = 10000, /* named prepared statements per session */
     MAX_PORTALS = 10000,
-    MAX_STARTUP_PACKETS = 4, /* SSLRequest, GSSENCRequest, then the real one */
+    MAX_STARTUP_PACKETS = 4,  /* SSLRequest, GSSENCRequest, then the real one */
+    MAX_AUTH_MESSAGE = 65535, /* PostgreSQL's PG_MAX_AUTH_TOKEN_LENGTH */
 };
 
 typedef struct stmt {
@@ -68,6 +71,9 @@ typedef struct session {
     int32_t pid, secret;
     bool registered;
     char txn; /* 'I', 'T' or 'E' */
+    /* The transaction was opened by Mallard around a multi-statement Query
+     * (PostgreSQL's implicit transaction block), not by the client. */
+    bool implicit_txn;
     bool read_only;
     bool skip_until_sync;
     bool closing; /* a fatal error was sent: end the session */
@@ -426,6 +432,16 @@ static bool handle_txn_rules(session *s, sql_txn_kind txn, const char *keywords,
         s->skip_until_sync = true;
         return true;
     }
+    if ((txn == SQL_TXN_COMMIT || txn == SQL_TXN_ROLLBACK) && s->implicit_txn)
+        /* PostgreSQL warns, then ends the implicit block all the same. */
+        send_notice(s, "WARNING", "25P01", "there is no transaction in progress");
+    if (txn == SQL_TXN_BEGIN && s->txn == 'T' && s->implicit_txn) {
+        /* BEGIN inside a multi-statement Query turns the implicit block
+         * into the client's own, earlier statements included. */
+        s->implicit_txn = false;
+        send_command_complete(s, "BEGIN");
+        return true;
+    }
     if (txn == SQL_TXN_BEGIN && s->txn == 'T') {
         send_notice(s, "WARNING", "25001", "there is already a transaction in progress");
         char tag[32];
@@ -447,6 +463,7 @@ static void txn_after_success(session *s, sql_txn_kind txn)
         s->txn = 'T';
     } else if (txn == SQL_TXN_COMMIT || txn == SQL_TXN_ROLLBACK) {
         s->txn = 'I';
+        s->implicit_txn = false;
         close_txn_cursors(s);
     }
 }
@@ -455,6 +472,7 @@ static void txn_after_failure(session *s, sql_txn_kind txn)
 {
     if (txn == SQL_TXN_COMMIT || txn == SQL_TXN_ROLLBACK) {
         s->txn = 'I'; /* DuckDB rolled back */
+        s->implicit_txn = false;
         close_txn_cursors(s);
     } else if (s->txn == 'T') {
         s->txn = 'E';
@@ -681,6 +699,56 @@ static bool ensure_catalog(session *s, const char *sql)
     return s->catalog_ready;
 }
 
+/* The non-blank statements in a Query string. */
+static size_t count_statements(const char *q, size_t len)
+{
+    size_t count = 0;
+    for (size_t pos = 0; pos < len;) {
+        size_t n = sqltext_statement_len(q + pos, len - pos);
+        if (n == 0)
+            break;
+        if (!sqltext_is_blank(q + pos, n))
+            count++;
+        pos += n;
+    }
+    return count;
+}
+
+static bool begin_implicit(session *s)
+{
+    db_error e = {0};
+    if (!db_exec(s->conn, "BEGIN TRANSACTION", NULL, &e)) {
+        send_error(s, pg_sqlstate((duckdb_error_type)e.duckdb_type, e.message), "%s", e.message);
+        db_error_release(&e);
+        return false;
+    }
+    s->txn = 'T';
+    s->implicit_txn = true;
+    return true;
+}
+
+/* Ends the implicit block at the end of the Query: COMMIT if every
+ * statement succeeded, else ROLLBACK (the earlier statements of the string
+ * are undone, as in PostgreSQL). */
+static void end_implicit(session *s, bool ok)
+{
+    if (!s->implicit_txn)
+        return;
+    s->implicit_txn = false;
+    db_error e = {0};
+    if (ok && !db_exec(s->conn, "COMMIT", NULL, &e)) {
+        send_error(s, pg_sqlstate((duckdb_error_type)e.duckdb_type, e.message), "%s", e.message);
+        db_error_release(&e);
+        ok = false;
+    }
+    if (!ok) {
+        db_exec(s->conn, "ROLLBACK", NULL, &e);
+        db_error_release(&e);
+    }
+    s->txn = 'I';
+    close_txn_cursors(s);
+}
+
 static void simple_query(session *s, pg_msg *m)
 {
     const char *q = pg_get_cstr(m);
@@ -692,13 +760,30 @@ static void simple_query(session *s, pg_msg *m)
     if (sqltext_is_blank(q, len)) {
         send_simple(s, 'I');
     } else if (ensure_catalog(s, q)) {
+        size_t remaining = count_statements(q, len);
         size_t pos = 0;
+        bool ok = true;
         while (pos < len && !s->out.failed) {
             size_t n = sqltext_statement_len(q + pos, len - pos);
-            if (!sqltext_is_blank(q + pos, n) && !run_simple_statement(s, q + pos, n))
+            if (sqltext_is_blank(q + pos, n)) {
+                pos += n;
+                continue;
+            }
+            /* PostgreSQL runs the statements of one Query string as one
+             * transaction unless the client manages its own: open it
+             * before the next statement if more than one is left. */
+            if (remaining > 1 && s->txn == 'I' && !begin_implicit(s)) {
+                ok = false;
                 break;
+            }
+            remaining--;
+            if (!run_simple_statement(s, q + pos, n)) {
+                ok = false;
+                break;
+            }
             pos += n;
         }
+        end_implicit(s, ok && !s->out.failed);
     }
     s->skip_until_sync = false;
     send_ready(s);
@@ -892,11 +977,63 @@ static void parse_message(session *s, pg_msg *m)
     send_simple(s, '1');
 }
 
-/* A text parameter: DuckDB casts VARCHAR to the parameter's type when it
- * binds, the way PostgreSQL's input functions read text. */
-static duckdb_value text_param(const char *p, size_t n)
+/* A text parameter of an integer, floating-point or boolean type, read
+ * here into a value of exactly the type DuckDB inferred: a VARCHAR value
+ * makes DuckDB re-plan the statement on every execution (it rebinds when
+ * a parameter's type changes), which costs point lookups most of their
+ * time.  NULL for other types, or text that does not read cleanly (DuckDB
+ * then casts, and reports bad input in its own words). */
+static duckdb_value typed_text_param(duckdb_type t, const char *p, size_t n)
 {
-    return duckdb_create_varchar_length(p, n);
+    char buf[64];
+    if (n == 0 || n >= sizeof(buf))
+        return NULL;
+    memcpy(buf, p, n);
+    buf[n] = 0;
+    char *end;
+    errno = 0;
+    switch (t) {
+    case DUCKDB_TYPE_TINYINT:
+    case DUCKDB_TYPE_SMALLINT:
+    case DUCKDB_TYPE_INTEGER:
+    case DUCKDB_TYPE_BIGINT: {
+        long long v = strtoll(buf, &end, 10);
+        if (errno || *end || end == buf)
+            return NULL;
+        if (t == DUCKDB_TYPE_BIGINT)
+            return duckdb_create_int64(v);
+        if (t == DUCKDB_TYPE_INTEGER)
+            return v >= INT32_MIN && v <= INT32_MAX ? duckdb_create_int32((int32_t)v) : NULL;
+        if (t == DUCKDB_TYPE_SMALLINT)
+            return v >= INT16_MIN && v <= INT16_MAX ? duckdb_create_int16((int16_t)v) : NULL;
+        return v >= INT8_MIN && v <= INT8_MAX ? duckdb_create_int8((int8_t)v) : NULL;
+    }
+    case DUCKDB_TYPE_DOUBLE: {
+        double v = strtod(buf, &end);
+        return errno || *end || end == buf ? NULL : duckdb_create_double(v);
+    }
+    case DUCKDB_TYPE_BOOLEAN:
+        if (strcmp(buf, "t") == 0 || strcmp(buf, "true") == 0)
+            return duckdb_create_bool(true);
+        if (strcmp(buf, "f") == 0 || strcmp(buf, "false") == 0)
+            return duckdb_create_bool(false);
+        return NULL;
+    default:
+        return NULL;
+    }
+}
+
+/* A text parameter: DuckDB casts VARCHAR to the parameter's type when it
+ * binds, the way PostgreSQL's input functions read text -- except arrays,
+ * whose PostgreSQL text form ('{...}') DuckDB's cast does not read. */
+static duckdb_value text_param(duckdb_prepared_statement prep, idx_t index, const char *p, size_t n,
+                               strbuf *why)
+{
+    duckdb_type t = prep ? duckdb_param_type(prep, index + 1) : DUCKDB_TYPE_INVALID;
+    if ((t == DUCKDB_TYPE_LIST || t == DUCKDB_TYPE_ARRAY) && pgarray_is_literal(p, n))
+        return pgarray_parse(p, n, why);
+    duckdb_value typed = typed_text_param(t, p, n);
+    return typed ? typed : duckdb_create_varchar_length(p, n);
 }
 
 static void bind_message(session *s, pg_msg *m)
@@ -952,10 +1089,12 @@ static void bind_message(session *s, pg_msg *m)
             ok = false;
             break;
         }
-        p->params[i] = fmt == 1 ? pgtype_binary_param(st->param_oids[i], data, (size_t)len, &why)
-                                : text_param((const char *)data, (size_t)len);
+        p->params[i] = fmt == 1
+                           ? pgtype_binary_param(st->param_oids[i], data, (size_t)len, &why)
+                           : text_param(st->prep, (idx_t)i, (const char *)data, (size_t)len, &why);
         if (!p->params[i]) {
-            send_error(s, "22P03", "parameter $%d: %s", i + 1, strbuf_str(&why));
+            send_error(s, fmt == 1 ? "22P03" : "22P02", "parameter $%d: %s", i + 1,
+                       strbuf_str(&why));
             ok = false;
         }
     }
@@ -1406,6 +1545,11 @@ static bool cursor_statement(session *s, const char *sql, size_t len, const char
 static bool read_auth_response(session *s, pg_msg *m)
 {
     pg_read_status st = pg_read_message(&s->in, false, m);
+    if (st == PG_READ_PROTOCOL) {
+        log_warn("serve: %s: protocol error during authentication: %s", s->peer->addr, s->in.error);
+        send_fatal(s, "08P01", s->in.error);
+        return false;
+    }
     if (st != PG_READ_OK) {
         s->closing = true;
         return false;
@@ -1774,7 +1918,12 @@ void session_run(server *srv, db *database, const serve_options *o, const sessio
     pg_writer_init(&s.out, peer->fd);
     /* Start-up must finish promptly; an idle session may wait longer. */
     s.in.idle_timeout_ms = 60000;
+    /* Nor may a client that has not logged in make the server buffer a
+     * big message: PostgreSQL caps authentication messages the same way. */
+    size_t max_message = s.in.max_message;
+    s.in.max_message = MAX_AUTH_MESSAGE;
     if (startup(&s) && authenticate(&s)) {
+        s.in.max_message = max_message;
         s.in.idle_timeout_ms = o->idle_timeout_ms;
         if (open_session(&s)) {
             log_debug("serve: session %d for \"%s\" from %s", s.pid, s.user, peer->addr);

@@ -296,7 +296,7 @@ char *sqltext_pg_rewrite(const char *s, size_t len, const char *const *shadowed_
 {
     if (!memmem(s, len, "pg_catalog", 10) && !memmem(s, len, "regclass", 8) &&
         !memmem(s, len, "OPERATOR(", 9) && !memmem(s, len, "generate_series", 15) &&
-        !memmem(s, len, "bytea", 5))
+        !memmem(s, len, "bytea", 5) && !memmem(s, len, "information_schema._pg_", 23))
         return NULL;
     strbuf out = STRBUF_INIT;
     bool changed = false;
@@ -417,6 +417,13 @@ char *sqltext_pg_rewrite(const char *s, size_t len, const char *const *shadowed_
             (i == 0 || !(isalnum((unsigned char)s[i - 1]) || s[i - 1] == '_')) &&
             from_context(&out)) {
             alias_end = alias_generate_series(s, len, i, &alias_start);
+        }
+        if (word_at(s, len, i, "information_schema._pg_expandarray")) {
+            /* PostgreSQL's helper lives in information_schema; ours is a
+             * session macro. */
+            i += 19;
+            changed = true;
+            continue;
         }
         if (word_at(s, len, i, "pg_catalog.")) {
             size_t j = i + 11;

@@ -368,6 +368,89 @@ def scenario_hostile(d, port):
     healthy("a truncated Bind")
 
 
+def expect_refused(c, what, codes=("08P01",)):
+    """The server answers c with an ErrorResponse (one of codes) and closes it."""
+    code = None
+    try:
+        while True:
+            t, p = c.read()
+            if t == b"E":
+                code = fields(p)["C"]
+                break
+        c.read()
+        closed = False
+    except (EOFError, ConnectionResetError, socket.timeout):
+        closed = True
+    check(code in codes and closed, "%s: refused with %s and closed" % (what, code))
+
+
+def scenario_hostile_auth(d, port):
+    """Hostile input before a client has logged in (user alice, password
+    from $PGPASSWORD, over TCP so SCRAM is asked for): each is refused and
+    the server goes on serving a real login."""
+    password = os.environ["PGPASSWORD"]
+
+    def healthy(what):
+        c = Conn(d, port, tcp=True)
+        t, p, _, _ = scram_login(c, "alice", password, "healthy" + str(time.time()))
+        check(t == b"R" and struct.unpack("!I", p[:4])[0] == 12, "a real login works after " + what)
+        c.read()
+        c.until_ready()
+        r = c.query("SELECT 5")
+        check(datarow(r[1][1]) == [b"5"], "and queries after " + what)
+        c.msg(b"X")
+
+    # A startup packet over PostgreSQL's 10000-byte limit.
+    o = Conn(d, port, tcp=True)
+    o.send(struct.pack("!II", 1 << 20, 196608))
+    expect_refused(o, "an oversized startup packet")
+    healthy("an oversized startup packet")
+
+    # An oversized message while authenticating: refused from its header,
+    # before the server buffers it.
+    o = Conn(d, port, tcp=True)
+    send_startup(o, "alice")
+    o.read()
+    o.send(b"p" + struct.pack("!I", 8 << 20))
+    expect_refused(o, "an 8 MB password message before login")
+    healthy("an oversized password message")
+
+    # Garbage where the SASL initial response belongs.
+    g = Conn(d, port, tcp=True)
+    send_startup(g, "alice")
+    g.read()
+    g.msg(b"p", b"\xff\xfe garbage \x00\x00\x00")
+    expect_refused(g, "garbage as the SASL initial response", ("08P01", "28P01", "28000"))
+    g = Conn(d, port, tcp=True)
+    send_startup(g, "alice")
+    g.read()
+    g.msg(b"p", b"SCRAM-SHA-1\0" + struct.pack("!i", 5) + b"n,,x=")
+    expect_refused(g, "an unknown SASL mechanism", ("08P01", "28P01", "28000"))
+    g = Conn(d, port, tcp=True)
+    send_startup(g, "alice")
+    g.read()
+    g.msg(b"Q", b"SELECT 1\0")
+    expect_refused(g, "a query before authentication")
+    healthy("garbage during authentication")
+
+    # Half-open connections: a half startup packet, and a SCRAM exchange
+    # stopped after its first message, held open while others log in.
+    held = []
+    for i in range(10):
+        h = Conn(d, port, tcp=True)
+        h.send(struct.pack("!I", 100) + b"\x00\x03")
+        held.append(h)
+        h = Conn(d, port, tcp=True)
+        send_startup(h, "alice")
+        h.read()
+        first = b"n,,n=,r=halfopen%d" % i
+        h.msg(b"p", b"SCRAM-SHA-256\0" + struct.pack("!i", len(first)) + first)
+        held.append(h)
+    healthy("20 half-open connections")
+    for h in held:
+        h.s.close()
+
+
 def scenario_cancel(d, port):
     c = Conn(d, port)
     c.startup()

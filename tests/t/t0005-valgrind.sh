@@ -32,5 +32,11 @@ printf 'name: shop\nprofile: shop\n' >"$proj/dbt_project.yml"
 printf 'shop:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: "%s/shop.duckdb"\n      threads: 2\n' "$SCRATCH" >"$proj/profiles.yml"
 check "debug on a healthy project" vg debug --project-dir "$proj" --lock-timeout 0
 check "debug on a missing env var" vg debug --project-dir "$SCRATCH/none"
+mkdir -p "$proj/models"
+printf "{{ config(materialized='ephemeral') }}\nselect 1 as a, 'x' as b\n" >"$proj/models/base.sql"
+printf "select a + 1 as a, b, 2.5 as c from {{ ref('base') }}\n" >"$proj/models/top.sql"
+check "show previews a model with an ephemeral parent" vg show -s top --project-dir "$proj"
+check "show --inline with JSON output" \
+  vg show --inline "select * from {{ ref('base') }}" --output json --project-dir "$proj"
 
 finish

@@ -60,6 +60,9 @@ check "\\dt lists the table" eval 'echo "$out" | grep -q "orders" || { echo "$ou
 out=$(q -c '\d orders' 2>&1)
 check "\\d shows the columns and types" \
   eval 'echo "$out" | grep -q "customer" && echo "$out" | grep -qi "numeric(10,2)\|decimal(10,2)" || { echo "$out"; false; }'
+out=$(psql -X -h "$SOCK_DIR" -p "$PORT" -U tester -d db -c '\d orders' 2>&1)
+check "\\d names types as PostgreSQL does and lists the primary key" \
+  eval 'echo "$out" | grep -q "| integer .*| not null" && echo "$out" | grep -q "\"orders_pkey\" PRIMARY KEY, btree (id)" || { echo "$out"; false; }'
 out=$(q -c '\dn' 2>&1)
 check "\\dn lists the main schema" eval 'echo "$out" | grep -q "main" || { echo "$out"; false; }'
 out=$(q -c '\l' 2>&1)

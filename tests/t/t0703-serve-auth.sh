@@ -4,7 +4,8 @@
 # TCP; a wrong password, no password, an unknown user and a replayed SCRAM
 # exchange are refused while the server keeps serving; cleartext `password`
 # mode checks against the same verifier; read-only users get 25006 on writes;
-# and serving without any way to log in, or on a non-loopback address
+# oversized, garbage and half-open connections before login are refused
+# one by one; and serving without any way to log in, or on a non-loopback address
 # without users, is refused.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/serve-lib.sh"
@@ -38,6 +39,11 @@ PGPASSWORD=$secret timeout 60 $PGWIRE scram "$SOCK_DIR" "$PORT" >"$SCRATCH/scram
 rc=$?
 sed 's/^/  /' "$SCRATCH/scram.out"
 check "SCRAM by hand: replay and wrong proofs are refused" test $rc -eq 0
+PGPASSWORD=$secret timeout 120 $PGWIRE hostile_auth "$SOCK_DIR" "$PORT" >"$SCRATCH/hostile.out" 2>&1
+rc=$?
+sed 's/^/  /' "$SCRATCH/hostile.out"
+check "hostile input before login is refused, each on its own connection" test $rc -eq 0
+check "the refusals are logged with the peer" grep -q 'protocol error during authentication' "$SCRATCH/server.log"
 out=$(PGPASSWORD=$secret tcp -U alice -c "CREATE TABLE t (a INTEGER)" -c "INSERT INTO t VALUES (1)" -c "SELECT count(*) FROM t" 2>&1)
 check "the server kept serving after the refusals" eval '[ "$(echo "$out" | tail -1)" = 1 ] || { echo "$out"; false; }'
 
