@@ -52,10 +52,19 @@ typedef struct render {
     jv return_value;
     long steps;          /* loop iterations and calls so far, for env->max_steps */
     size_t output_bytes; /* for env->max_bytes */
+    /* modules imported without context, made once per render and shared
+     * by every import of their template, as Jinja2 caches them */
+    struct module_cache *modules;
     /* output buffers for macro calls and blocks, reused by depth */
     strbuf **bufs;
     size_t nbufs, bufs_used;
 } render;
+
+typedef struct module_cache {
+    struct module_cache *next;
+    const jinja_template *tmpl;
+    jv module;
+} module_cache;
 
 struct jinja_call {
     render *r;
@@ -235,7 +244,7 @@ static double as_float(jv v)
 
 static bool is_seq(jv v)
 {
-    return v.kind == JV_LIST;
+    return v.kind == JV_LIST && !jv_is_generator(v) && !jv_is_range(v);
 }
 
 static bool truthy(render *r, const node *at, jv v, bool *out)
@@ -274,6 +283,13 @@ static bool iterate(render *r, const node *at, jv v, jv **items, size_t *n)
 {
     switch (v.kind) {
     case JV_LIST: {
+        if (jv_is_generator(v)) {
+            /* iterating a generator consumes it */
+            jv rest = jv_gen_drain(r->a, v);
+            *items = jv_list_items(rest);
+            *n = jv_list_len(rest);
+            return true;
+        }
         size_t len = jv_list_len(v);
         jv *xs = arena_alloc(r->a, (len ? len : 1) * sizeof(jv));
         for (size_t i = 0; i < len; i++)
@@ -398,7 +414,8 @@ static jv getitem_value(render *r, scope *sc, const node *at, jv obj, jv key)
         break;
     }
     case JV_LIST:
-        if (index_of(key, jv_list_len(obj), &i))
+        /* a generator is not subscriptable: Jinja gives undefined */
+        if (!jv_is_generator(obj) && index_of(key, jv_list_len(obj), &i))
             return jv_list_get(obj, i);
         break;
     case JV_STRING: {
@@ -486,10 +503,22 @@ static bool slice_type_error(render *r, const node *at, jv obj, jv *out)
 static bool slice_value(render *r, const node *at, jv obj, jv start, jv stop, jv step, jv *out)
 {
     int64_t lo, hi, st;
+    if (jv_is_generator(obj)) {
+        *out = jv_undefined(NULL); /* not subscriptable */
+        return true;
+    }
     if (obj.kind == JV_LIST) {
         size_t len = jv_list_len(obj);
         if (!slice_bounds(r, at, start, stop, step, len, &lo, &hi, &st))
             return r->err->set ? false : slice_type_error(r, at, obj, out);
+        const int64_t *rg = jv_range_params(obj);
+        if (rg) {
+            /* a slice of a range is a range; its bounds are within
+             * the range's, so they cannot overflow */
+            int64_t from = rg[0] + lo * rg[2], to = rg[0] + hi * rg[2];
+            *out = jv_range(r->a, from, to, rg[2] * st);
+            return true;
+        }
         jv res = jv_list(r->a);
         for (int64_t i = lo; st > 0 ? i < hi : i > hi; i += st)
             jv_list_append(res, jv_list_get(obj, (size_t)i));
@@ -693,7 +722,7 @@ static bool binop(render *r, scope *sc, const node *at, int op, jv a, jv b, jv *
         } else if (is_seq(a) && is_seq(b) &&
                    (a.flags & JV_FLAG_TUPLE) == (b.flags & JV_FLAG_TUPLE)) {
             *out = list_concat(r, a, b, a.flags & JV_FLAG_TUPLE);
-        } else if (is_seq(a) && is_seq(b)) {
+        } else if (is_seq(a) && b.kind == JV_LIST) {
             return fail(r, at, "can only concatenate %s (not \"%s\") to %s", type_name(a),
                         type_name(b), type_name(a));
         } else if (a.kind == JV_STRING) {
@@ -814,6 +843,16 @@ static bool contains(render *r, const node *at, jv item, jv container, bool *out
                                                jv_str_ptr(item), jv_str_len(item)) != NULL;
         return true;
     case JV_LIST: {
+        if (jv_is_generator(container)) {
+            /* `in` consumes a generator up to the first match */
+            jv *rest;
+            size_t n = jv_gen_remaining(container, &rest), i = 0;
+            while (i < n && !jv_equal(rest[i], item))
+                i++;
+            *out = i < n;
+            jv_gen_consume(container, i + 1);
+            return true;
+        }
         size_t n = jv_list_len(container);
         *out = false;
         for (size_t i = 0; i < n; i++) {
@@ -902,6 +941,8 @@ static bool eval_args(render *r, scope *sc, const node *at, const call_args *ca,
         if (!eval(r, sc, ca->star, &star))
             return false;
         if (star.kind == JV_LIST) {
+            if (jv_is_generator(star))
+                star = jv_gen_drain(r->a, star);
             nstar = jv_list_len(star);
         } else if (star.kind == JV_UNDEFINED && r->undef != JINJA_UNDEFINED_STRICT) {
             nstar = 0;
@@ -1381,13 +1422,85 @@ static bool assign(render *r, scope *sc, const node *target, jv value, bool topl
 }
 
 /* --- loops ---------------------------------------------------------------- */
+/* A loop pulls its items one at a time, as Jinja2's LoopContext does: from a
+ * list's items, or from a generator (consuming it as it goes), through the
+ * loop's `if` filter, which is evaluated only when an item is pulled.
+ * loop.length, loop.last and loop.nextitem pull ahead. */
 typedef struct loop_state {
+    render *r;
     arena *a;
-    jv *items;
-    size_t i, n;
+    const node *loop; /* the S_FOR node: target in a, filter in c */
+    scope *filter_sc; /* where the filter sees the loop variable */
+    jv gen;           /* a generator source, else JV_UNDEFINED */
+    const jv *src;    /* a list source's items */
+    size_t nsrc, src_pos;
+    jv *items; /* items pulled so far (src itself when there is nothing to pull) */
+    size_t n, cap;
+    bool exhausted;
+    size_t i; /* the current iteration */
     jv last_changed;
     bool has_changed;
 } loop_state;
+
+/* The next item of the source; false at its end. */
+static bool loop_next_source(loop_state *ls, jv *item)
+{
+    if (ls->gen.kind == JV_LIST) {
+        jv *rest;
+        if (!jv_gen_remaining(ls->gen, &rest))
+            return false;
+        *item = rest[0];
+        jv_gen_consume(ls->gen, 1);
+        return true;
+    }
+    if (ls->src_pos >= ls->nsrc)
+        return false;
+    *item = ls->src[ls->src_pos++];
+    return true;
+}
+
+/* Pulls items until item k is there or the source ends; false on an error
+ * in the filter (r->err set).  *have says whether item k exists. */
+static bool loop_pull(loop_state *ls, size_t k, bool *have)
+{
+    render *r = ls->r;
+    const node *n = ls->loop;
+    while (!ls->exhausted && ls->n <= k) {
+        jv item;
+        if (!loop_next_source(ls, &item)) {
+            ls->exhausted = true;
+            break;
+        }
+        if (n->c) {
+            bool keep = false;
+            jv v;
+            ls->filter_sc->n = 0;
+            if (!assign(r, ls->filter_sc, n->a, item, false) || !eval(r, ls->filter_sc, n->c, &v) ||
+                !truthy(r, n->c, v, &keep))
+                return false;
+            if (!keep)
+                continue;
+        }
+        if (ls->n == ls->cap) {
+            size_t cap = ls->cap ? ls->cap * 2 : 8;
+            jv *items = arena_alloc(ls->a, cap * sizeof(jv));
+            if (ls->n)
+                memcpy(items, ls->items, ls->n * sizeof(jv));
+            ls->items = items;
+            ls->cap = cap;
+        }
+        ls->items[ls->n++] = item;
+    }
+    *have = k < ls->n;
+    return true;
+}
+
+/* Pulls everything (loop.length needs it); false on an error. */
+static bool loop_pull_all(loop_state *ls)
+{
+    bool have;
+    return loop_pull(ls, SIZE_MAX - 1, &have);
+}
 
 static jinja_status loop_cycle(jinja_call *call, void *ud, const jv *args, size_t nargs,
                                const jv_kwarg *kwargs, size_t nkwargs, jv *result)
@@ -1418,39 +1531,45 @@ static jinja_status loop_changed(jinja_call *call, void *ud, const jv *args, siz
 static jv loop_getattr(struct jinja_call *call, void *self, const char *attr)
 {
     loop_state *ls = self;
-    size_t i = ls->i, n = ls->n;
+    size_t i = ls->i;
+    bool have = false;
     if (!strcmp(attr, "index"))
         return jv_int((int64_t)i + 1);
     if (!strcmp(attr, "index0"))
         return jv_int((int64_t)i);
-    if (!strcmp(attr, "revindex"))
-        return jv_int((int64_t)(n - i));
-    if (!strcmp(attr, "revindex0"))
-        return jv_int((int64_t)(n - i - 1));
     if (!strcmp(attr, "first"))
         return jv_bool(i == 0);
-    if (!strcmp(attr, "last"))
-        return jv_bool(i + 1 == n);
-    if (!strcmp(attr, "length"))
-        return jv_int((int64_t)n);
     if (!strcmp(attr, "depth"))
         return jv_int(1);
     if (!strcmp(attr, "depth0"))
         return jv_int(0);
     if (!strcmp(attr, "previtem"))
         return i > 0 ? ls->items[i - 1] : jv_undefined("previtem");
-    if (!strcmp(attr, "nextitem"))
-        return i + 1 < n ? ls->items[i + 1] : jv_undefined("nextitem");
     if (!strcmp(attr, "cycle"))
         return jinja_native(ls->a, "cycle", loop_cycle, ls);
     if (!strcmp(attr, "changed"))
         return jinja_native(ls->a, "changed", loop_changed, ls);
+    if (!strcmp(attr, "last") || !strcmp(attr, "nextitem")) {
+        if (!loop_pull(ls, i + 1, &have))
+            return jv_undefined(attr);
+        if (attr[0] == 'l')
+            return jv_bool(!have);
+        return have ? ls->items[i + 1] : jv_undefined("nextitem");
+    }
+    if (!strcmp(attr, "length") || !strcmp(attr, "revindex") || !strcmp(attr, "revindex0")) {
+        if (!loop_pull_all(ls))
+            return jv_undefined(attr);
+        size_t n = ls->n;
+        return jv_int((int64_t)(attr[0] == 'l' ? n : attr[8] ? n - i - 1 : n - i));
+    }
     return jv_undefined(attr);
 }
 
 static void loop_str(void *self, strbuf *out)
 {
     loop_state *ls = self;
+    if (!loop_pull_all(ls))
+        return;
     strbuf_addf(out, "<LoopContext %zu/%zu>", ls->i + 1, ls->n);
 }
 
@@ -1465,38 +1584,43 @@ static const name_ref LOOP_NAME = {"loop", 0};
 static xstatus exec_for(render *r, scope *sc, const node *n, strbuf *out)
 {
     jv iter;
-    jv *items;
-    size_t count;
-    if (!eval(r, sc, n->b, &iter) || !iterate(r, n->b, iter, &items, &count))
+    if (!eval(r, sc, n->b, &iter))
         return X_FAIL;
-    scope *body = scope_new(r, sc);
-    if (n->c) {
-        /* `for x in xs if cond`: filter first, so loop.length counts the kept */
-        size_t kept = 0;
-        for (size_t i = 0; i < count; i++) {
-            body->n = 0;
-            bool t = false;
-            jv v;
-            if (!assign(r, body, n->a, items[i], false) || !eval(r, body, n->c, &v) ||
-                !truthy(r, n->c, v, &t))
-                return X_FAIL;
-            if (t)
-                items[kept++] = items[i];
+    loop_state *ls = ARENA_NEW(r->a, loop_state);
+    ls->r = r;
+    ls->a = r->a;
+    ls->loop = n;
+    ls->gen = jv_undefined(NULL);
+    if (jv_is_generator(iter)) {
+        ls->gen = iter;
+    } else {
+        jv *items;
+        size_t count;
+        if (!iterate(r, n->b, iter, &items, &count))
+            return X_FAIL;
+        if (n->c) {
+            ls->src = items;
+            ls->nsrc = count;
+        } else {
+            /* nothing to pull: the items are all there */
+            ls->items = items;
+            ls->n = ls->cap = count;
+            ls->exhausted = true;
         }
-        count = kept;
     }
-    if (count == 0)
-        return n->list2.n ? exec_body(r, sc, &n->list2, out) : X_OK;
+    if (n->c)
+        ls->filter_sc = scope_new(r, sc);
+    scope *body = scope_new(r, sc);
     /* Jinja2 runs the else block unless some iteration ran to its end (so
      * a break or continue in every iteration still runs it) */
-    bool iterated = false;
-    loop_state *ls = ARENA_NEW(r->a, loop_state);
-    ls->a = r->a;
-    ls->items = items;
-    ls->n = count;
+    bool iterated = false, have = false;
     jv loop = jv_object(r->a, &loop_class, ls);
     name_ref loop_name = {LOOP_NAME.s, jinja_hash(LOOP_NAME.s)};
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0;; i++) {
+        if (!loop_pull(ls, i, &have))
+            return X_FAIL;
+        if (!have)
+            break;
         if (!step(r, n))
             return X_FAIL;
         ls->i = i;
@@ -1506,18 +1630,19 @@ static xstatus exec_for(render *r, scope *sc, const node *n, strbuf *out)
         else
             body->n = 0;
         scope_set(r, body, loop_name, loop);
-        if (!assign(r, body, n->a, items[i], false))
+        if (!assign(r, body, n->a, ls->items[i], false))
             return X_FAIL;
         xstatus st = exec_body(r, body, &n->list, out);
         if (st == X_BREAK)
             break;
-        if (st == X_FAIL)
+        if (st == X_FAIL || r->err->set)
             return X_FAIL;
         if (st == X_OK)
             iterated = true;
     }
+    /* the else block has a scope of its own: its sets do not leak */
     if (!iterated && n->list2.n)
-        return exec_body(r, sc, &n->list2, out);
+        return exec_body(r, scope_new(r, sc), &n->list2, out);
     return X_OK;
 }
 
@@ -1648,8 +1773,22 @@ static bool import_module(render *r, scope *sc, const node *n, jv *module)
         }
         return false;
     }
-    bool with_context = n->flags & NF_WITH_CONTEXT;
-    return make_module(r, n, t, with_context ? sc : NULL, !with_context, module);
+    if (n->flags & NF_WITH_CONTEXT)
+        return make_module(r, n, t, sc, false, module);
+    for (module_cache *m = r->modules; m; m = m->next) {
+        if (m->tmpl == t) {
+            *module = m->module;
+            return true;
+        }
+    }
+    if (!make_module(r, n, t, NULL, true, module))
+        return false;
+    module_cache *m = ARENA_NEW(r->a, module_cache);
+    m->tmpl = t;
+    m->module = *module;
+    m->next = r->modules;
+    r->modules = m;
+    return true;
 }
 
 /* --- statements ----------------------------------------------------------- */

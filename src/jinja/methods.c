@@ -1026,6 +1026,8 @@ jv jinja_method_get(arena *a, jv self, const char *name)
         table = str_methods;
         break;
     case JV_LIST:
+        if (jv_is_generator(self))
+            return jv_undefined(name); /* a generator has no list methods */
         if (self.flags & JV_FLAG_GROUP) {
             if (!strcmp(name, "grouper"))
                 return jv_list_get(self, 0);
