@@ -55,6 +55,7 @@ typedef struct render {
     /* modules imported without context, made once per render and shared
      * by every import of their template, as Jinja2 caches them */
     struct module_cache *modules;
+    struct root *root; /* the template rendering at top level, see render_root */
     /* output buffers for macro calls and blocks, reused by depth */
     strbuf **bufs;
     size_t nbufs, bufs_used;
@@ -1646,6 +1647,241 @@ static xstatus exec_for(render *r, scope *sc, const node *n, strbuf *out)
     return X_OK;
 }
 
+/* --- template inheritance -------------------------------------------------- */
+/* Each {% block %} name maps to its overrides, most derived first: a child's
+ * blocks, then (once its {% extends %} ran) its parent's, and so on. */
+typedef struct block_def {
+    const jinja_template *tmpl;
+    const node *node;
+} block_def;
+
+typedef struct block_chain {
+    name_ref name;
+    block_def *defs;
+    size_t n, cap;
+} block_chain;
+
+/* One template rendered at top level (by render, include or import) with
+ * the templates it extends.  In the arena: `self` can outlive the call. */
+typedef struct root {
+    const jinja_template *first; /* the template asked for; `self` names it */
+    block_chain *chains;
+    size_t nchains, cap;
+    scope *top; /* the top scope of the template running now */
+    strbuf *out;
+    const jinja_template *parent; /* set by {% extends %} */
+    const node *extends_at;
+} root;
+
+static block_chain *root_chain(root *rt, const char *name, uint32_t hash)
+{
+    for (size_t i = 0; i < rt->nchains; i++)
+        if (rt->chains[i].name.hash == hash && !strcmp(rt->chains[i].name.s, name))
+            return &rt->chains[i];
+    return NULL;
+}
+
+/* Appends t's blocks to their chains (t is the next template up). */
+static void root_add_blocks(render *r, root *rt, const jinja_template *t)
+{
+    for (size_t i = 0; i < t->blocks.n; i++) {
+        const node *b = t->blocks.items[i];
+        block_chain *c = root_chain(rt, b->name.s, b->name.hash);
+        if (!c) {
+            if (rt->nchains == rt->cap) {
+                size_t cap = rt->cap ? rt->cap * 2 : 8;
+                block_chain *chains = arena_alloc(r->a, cap * sizeof *chains);
+                if (rt->nchains)
+                    memcpy(chains, rt->chains, rt->nchains * sizeof *chains);
+                rt->chains = chains;
+                rt->cap = cap;
+            }
+            c = &rt->chains[rt->nchains++];
+            memset(c, 0, sizeof *c);
+            c->name = b->name;
+        }
+        if (c->n == c->cap) {
+            size_t cap = c->cap ? c->cap * 2 : 4;
+            block_def *defs = arena_alloc(r->a, cap * sizeof *defs);
+            if (c->n)
+                memcpy(defs, c->defs, c->n * sizeof *defs);
+            c->defs = defs;
+            c->cap = cap;
+        }
+        c->defs[c->n++] = (block_def){t, b};
+    }
+}
+
+/* A block's `super` and `self.NAME`: which override of which chain. */
+typedef struct block_ref {
+    root *rt;
+    block_chain *chain;
+    size_t k;
+    scope *sc; /* what the block sees; NULL for the root's top level */
+} block_ref;
+
+static bool render_block(render *r, block_ref ref, strbuf *out);
+static const jinja_template *load_template(render *r, const node *at, jv name, bool *missing);
+
+static jinja_status block_call(jinja_call *call, void *ud, const jv *args, size_t nargs,
+                               const jv_kwarg *kwargs, size_t nkwargs, jv *result)
+{
+    block_ref *ref = ud;
+    render *r = call->r;
+    if (ref->k >= ref->chain->n)
+        return jinja_call_error(call, "there is no parent block called '%s'.", ref->chain->name.s);
+    strbuf *buf = buf_get(r);
+    bool ok = render_block(r, *ref, buf);
+    *result = str_from_buf(r, buf);
+    buf_put(r);
+    return ok ? JINJA_OK : JINJA_ERROR;
+}
+
+/* Renders override k of a chain, seeing ref.sc's names. */
+static bool render_block(render *r, block_ref ref, strbuf *out)
+{
+    const block_def *d = &ref.chain->defs[ref.k];
+    const jinja_template *saved = r->tmpl;
+    if (d->node->flags & NF_REQUIRED) {
+        return fail(r, d->node, "Required block '%s' not found", d->node->name.s);
+    }
+    if (r->depth >= r->max_depth)
+        return fail(r, d->node, "maximum recursion depth exceeded (%d nested blocks)",
+                    r->max_depth);
+    scope *inner = scope_new(r, ref.sc ? ref.sc : ref.rt->top);
+    block_ref *up = ARENA_NEW(r->a, block_ref);
+    *up = ref;
+    up->k++;
+    static const name_ref super_name = {"super", 0};
+    scope_set(r, inner, (name_ref){super_name.s, jinja_hash(super_name.s)},
+              jinja_native(r->a, "super", block_call, up));
+    r->tmpl = d->tmpl;
+    r->depth++;
+    xstatus st = exec_body(r, inner, &d->node->list, out);
+    r->depth--;
+    r->tmpl = saved;
+    return st != X_FAIL;
+}
+
+static xstatus exec_block(render *r, scope *sc, const node *n, strbuf *out)
+{
+    root *rt = r->root;
+    if (rt && rt->parent)
+        return X_OK; /* after {% extends %}, the parent renders the blocks */
+    block_chain *c = rt ? root_chain(rt, n->name.s, n->name.hash) : NULL;
+    if (!c) {
+        /* a block outside any root's table (in a macro of another template) */
+        return exec_body(r, scope_new(r, sc), &n->list, out);
+    }
+    /* a block sees the root's top-level names, and those where it stands
+     * only when the block there is scoped (its overrides need not say so) */
+    block_ref ref = {rt, c, 0, (n->flags & NF_SCOPED) ? sc : NULL};
+    return render_block(r, ref, out) ? X_OK : X_FAIL;
+}
+
+static xstatus exec_extends(render *r, scope *sc, const node *n)
+{
+    root *rt = r->root;
+    if (!rt) {
+        fail(r, n, "%s", "{% extends %} outside a template's top level");
+        return X_FAIL;
+    }
+    if (rt->parent) {
+        fail(r, n, "%s", "extended multiple times");
+        return X_FAIL;
+    }
+    jv name;
+    if (!eval(r, sc, n->a, &name))
+        return X_FAIL;
+    if (name.kind == JV_UNDEFINED) {
+        fail_undefined(r, n->a, name);
+        return X_FAIL;
+    }
+    bool missing = false;
+    const jinja_template *t = load_template(r, n, name, &missing);
+    if (!t) {
+        if (missing) {
+            strbuf msg = STRBUF_INIT;
+            jv_to_str(name, &msg);
+            fail(r, n, "template '%s' not found", strbuf_str(&msg));
+            strbuf_release(&msg);
+        }
+        return X_FAIL;
+    }
+    rt->parent = t;
+    rt->extends_at = n;
+    return X_OK;
+}
+
+static jv template_ref_getattr(struct jinja_call *call, void *self, const char *attr)
+{
+    root *rt = self;
+    block_chain *c = root_chain(rt, attr, jinja_hash(attr));
+    if (!c)
+        return jv_undefined(attr);
+    block_ref *ref = ARENA_NEW(jinja_call_arena(call), block_ref);
+    *ref = (block_ref){rt, c, 0, NULL};
+    return jinja_native(jinja_call_arena(call), attr, block_call, ref);
+}
+
+static void template_ref_str(void *self, strbuf *out)
+{
+    root *rt = self;
+    strbuf_addf(out, "<TemplateReference '%s'>", rt->first->src.name);
+}
+
+static const jv_class template_ref_class = {
+    .name = "TemplateReference",
+    .getattr = template_ref_getattr,
+    .str = template_ref_str,
+};
+
+/* Runs t at top level in scope top, then the templates it extends, each in
+ * a top scope of its own below the previous one (so a child's top-level
+ * names reach its parent's blocks).  *last is the last top scope. */
+static xstatus render_root(render *r, const jinja_template *t, scope *top, strbuf *out,
+                           scope **last)
+{
+    root *rt = ARENA_NEW(r->a, root);
+    rt->first = t;
+    rt->top = top;
+    rt->out = out;
+    root *saved_root = r->root;
+    const jinja_template *saved_tmpl = r->tmpl;
+    r->root = rt;
+    root_add_blocks(r, rt, t);
+    if (t->uses_self) {
+        static const name_ref self_name = {"self", 0};
+        scope_set(r, top, (name_ref){self_name.s, jinja_hash(self_name.s)},
+                  jv_object(r->a, &template_ref_class, rt));
+    }
+    r->tmpl = t;
+    xstatus st = exec_body(r, top, &t->body, out);
+    int levels = 0;
+    while (st != X_FAIL && rt->parent) {
+        const jinja_template *parent = rt->parent;
+        if (++levels > r->max_depth) {
+            fail(r, rt->extends_at, "maximum recursion depth exceeded (%d levels of extends)",
+                 r->max_depth);
+            st = X_FAIL;
+            break;
+        }
+        rt->parent = NULL;
+        root_add_blocks(r, rt, parent);
+        scope *up = scope_new(r, rt->top);
+        up->toplevel = top->toplevel;
+        up->hides_loop = top->hides_loop;
+        rt->top = up;
+        r->tmpl = parent;
+        st = exec_body(r, up, &parent->body, out);
+    }
+    if (last)
+        *last = rt->top;
+    r->root = saved_root;
+    r->tmpl = saved_tmpl;
+    return st;
+}
+
 /* --- include and import --------------------------------------------------- */
 static const jinja_template *load_template(render *r, const node *at, jv name, bool *missing)
 {
@@ -1691,23 +1927,30 @@ static bool make_module(render *r, const node *at, const jinja_template *t, scop
     scope *top = scope_new(r, parent);
     top->hide_context = hide_context;
     top->toplevel = true;
-    const jinja_template *saved = r->tmpl;
-    r->tmpl = t;
     r->depth++;
     strbuf *discard = buf_get(r);
-    xstatus st = exec_body(r, top, &t->body, discard);
+    scope *last = top;
+    xstatus st = render_root(r, t, top, discard, &last);
     buf_put(r);
     r->depth--;
-    r->tmpl = saved;
     if (st == X_FAIL) {
         if (!r->returning)
             return false;
         r->returning = false;
     }
+    /* the exports of t, then of the templates it extends, which ran later */
+    size_t levels = 0;
+    for (scope *s = last; s != top; s = s->parent)
+        levels++;
     jv d = jv_dict(r->a);
-    for (uint32_t i = 0; i < top->n; i++)
-        if (top->vars[i].exported)
-            jv_dict_set_str(d, top->vars[i].name, top->vars[i].value);
+    for (size_t k = levels + 1; k-- > 0;) {
+        scope *s = last;
+        for (size_t up = 0; up < k; up++)
+            s = s->parent;
+        for (uint32_t i = 0; i < s->n; i++)
+            if (s->vars[i].exported)
+                jv_dict_set_str(d, s->vars[i].name, s->vars[i].value);
+    }
     *module = d;
     return true;
 }
@@ -1748,12 +1991,9 @@ static xstatus exec_include(render *r, scope *sc, const node *n, strbuf *out)
     top->hide_context = !with_context;
     top->toplevel = true;
     top->hides_loop = true;
-    const jinja_template *saved = r->tmpl;
-    r->tmpl = t;
     r->depth++;
-    xstatus st = exec_body(r, top, &t->body, out);
+    xstatus st = render_root(r, t, top, out, NULL);
     r->depth--;
-    r->tmpl = saved;
     return st == X_FAIL ? X_FAIL : X_OK;
 }
 
@@ -1797,16 +2037,28 @@ static bool is_toplevel(const scope *sc)
     return sc->toplevel;
 }
 
+/* After {% extends %} ran, the template's own text and {{ }} output is
+ * dropped (Jinja2's output check); macros, set blocks and includes write
+ * elsewhere or have roots of their own, so they are not. */
+static bool dropped_output(const render *r, const strbuf *out)
+{
+    return r->root && r->root->parent && out == r->root->out;
+}
+
 static xstatus exec_node(render *r, scope *sc, const node *n, strbuf *out)
 {
     jv v;
     bool t = false;
     switch ((node_kind)n->kind) {
     case S_DATA:
+        if (dropped_output(r, out))
+            return X_OK;
         strbuf_add(out, jv_str_ptr(n->value), jv_str_len(n->value));
         r->output_bytes += jv_str_len(n->value);
         return X_OK;
     case S_OUTPUT:
+        if (dropped_output(r, out))
+            return X_OK;
         if (n->a->kind == N_CONST && n->a->value.kind == JV_STRING) {
             strbuf_add(out, jv_str_ptr(n->a->value), jv_str_len(n->a->value));
             return X_OK;
@@ -1907,7 +2159,9 @@ static xstatus exec_node(render *r, scope *sc, const node *n, strbuf *out)
         return exec_body(r, inner, &n->list, out);
     }
     case S_BLOCK:
-        return exec_body(r, scope_new(r, sc), &n->list, out);
+        return exec_block(r, sc, n, out);
+    case S_EXTENDS:
+        return exec_extends(r, sc, n);
     default:
         fail(r, n, "%s", "internal error: expression used as statement");
         return X_FAIL;
@@ -1950,7 +2204,7 @@ bool jinja_render(const jinja_template *t, const jinja_render_opts *opts, strbuf
     r.tmpl = t;
     scope *top = scope_new(&r, NULL);
     top->toplevel = true;
-    xstatus st = exec_body(&r, top, &t->body, out);
+    xstatus st = render_root(&r, t, top, out, NULL);
     bool ok = st != X_FAIL || r.returning;
     render_release(&r);
     arena_free(&private_arena);
