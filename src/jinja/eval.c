@@ -504,10 +504,8 @@ static bool slice_type_error(render *r, const node *at, jv obj, jv *out)
 static bool slice_value(render *r, const node *at, jv obj, jv start, jv stop, jv step, jv *out)
 {
     int64_t lo, hi, st;
-    if (jv_is_generator(obj)) {
-        *out = jv_undefined(NULL); /* not subscriptable */
-        return true;
-    }
+    if (jv_is_generator(obj))
+        return fail(r, at, "%s", "'generator' object is not subscriptable");
     if (obj.kind == JV_LIST) {
         size_t len = jv_list_len(obj);
         if (!slice_bounds(r, at, start, stop, step, len, &lo, &hi, &st))
