@@ -246,7 +246,7 @@ size_t jv_gen_remaining(jv g, jv **items)
 {
     struct jv_list *l = g.u.l;
     size_t at = l->consumed < l->len ? l->consumed : l->len;
-    *items = l->items + at;
+    *items = at < l->len ? l->items + at : NULL;
     return l->len - at;
 }
 
