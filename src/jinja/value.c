@@ -253,6 +253,10 @@ size_t jv_gen_remaining(jv g, jv **items)
 void jv_gen_consume(jv g, size_t n)
 {
     struct jv_list *l = g.u.l;
+    /* a frozen generator is shared by renders on other threads: it must
+     * not move, so it iterates like a list */
+    if (l->frozen || (g.flags & JV_FLAG_FROZEN))
+        return;
     l->consumed = l->consumed + n < l->len ? l->consumed + n : l->len;
 }
 

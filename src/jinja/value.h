@@ -168,7 +168,8 @@ bool jv_is_generator(jv v);
 jv jv_generator(jv list);
 /* The items not yet consumed (a view into the list; not consumed by this). */
 size_t jv_gen_remaining(jv g, jv **items);
-/* Consumes n more items (clamped to what remains). */
+/* Consumes n more items (clamped to what remains); a frozen generator,
+ * shared across renders, is never consumed. */
 void jv_gen_consume(jv g, size_t n);
 /* Consumes what remains and returns it as a fresh, plain list. */
 jv jv_gen_drain(arena *a, jv g);
