@@ -863,7 +863,7 @@ static bool contains(render *r, const node *at, jv item, jv container, bool *out
         return true;
     }
     case JV_DICT:
-        if ((item.kind == JV_LIST && !(item.flags & JV_FLAG_TUPLE)) || item.kind == JV_DICT)
+        if (jv_unhashable(item))
             return fail(r, at, "unhashable type: '%s'", type_name(item));
         *out = jv_dict_has(container, item);
         return true;
@@ -1252,10 +1252,8 @@ static bool eval(render *r, scope *sc, const node *n, jv *out)
         for (size_t i = 0; i < n->list.n; i++) {
             if (!eval(r, sc, n->list.items[i], &a) || !eval(r, sc, n->list2.items[i], &b))
                 return false;
-            if (a.kind == JV_LIST && !(a.flags & JV_FLAG_TUPLE))
-                return fail(r, n->list.items[i], "%s", "unhashable type: 'list'");
-            if (a.kind == JV_DICT)
-                return fail(r, n->list.items[i], "%s", "unhashable type: 'dict'");
+            if (jv_unhashable(a))
+                return fail(r, n->list.items[i], "unhashable type: '%s'", type_name(a));
             jv_dict_set(d, a, b);
         }
         *out = d;

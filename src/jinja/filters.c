@@ -1625,11 +1625,11 @@ FILTER(f_items)
 
 static bool hashable(jinja_call *call, jv v)
 {
-    if (v.kind == JV_DICT || (v.kind == JV_LIST && !(v.flags & JV_FLAG_TUPLE))) {
+    if (jv_unhashable(v)) {
         jinja_call_error(call, "unhashable type: '%s'", jv_kind_name(v));
         return false;
     }
-    if (v.kind == JV_LIST)
+    if (v.kind == JV_LIST && !jv_is_generator(v)) /* a generator hashes by identity */
         for (size_t i = 0; i < jv_list_len(v); i++)
             if (!hashable(call, jv_list_get(v, i)))
                 return false;

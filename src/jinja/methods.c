@@ -781,7 +781,7 @@ METHOD(l_clear)
 /* --- dict ----------------------------------------------------------------- */
 static bool key_ok(jinja_call *call, jv key)
 {
-    if (key.kind == JV_DICT || (key.kind == JV_LIST && !(key.flags & JV_FLAG_TUPLE))) {
+    if (jv_unhashable(key)) {
         jinja_call_error(call, "unhashable type: '%s'", jv_kind_name(key));
         return false;
     }

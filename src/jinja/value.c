@@ -270,6 +270,12 @@ jv jv_gen_drain(arena *a, jv g)
     return out;
 }
 
+bool jv_unhashable(jv v)
+{
+    return v.kind == JV_DICT || (v.kind == JV_LIST && !(v.flags & JV_FLAG_TUPLE) && !v.u.l->range &&
+                                 !jv_is_generator(v));
+}
+
 bool jv_is_frozen(jv v)
 {
     if (v.flags & JV_FLAG_FROZEN)
@@ -744,6 +750,11 @@ static bool equal_at(jv a, jv b, int depth)
             return false;
         if (a.u.l == b.u.l)
             return true;
+        /* generators are equal only to themselves; a range equals a range
+         * with the same items, never a list or tuple */
+        if (jv_is_generator(a) || jv_is_generator(b) ||
+            (a.u.l->range != NULL) != (b.u.l->range != NULL))
+            return false;
         if (a.u.l->len != b.u.l->len)
             return false;
         for (size_t i = 0; i < a.u.l->len; i++)
@@ -796,7 +807,9 @@ static bool compare_at(jv a, jv b, int *out, int depth)
         return true;
     }
     if (a.kind == JV_LIST) {
-        if ((a.flags & JV_FLAG_TUPLE) != (b.flags & JV_FLAG_TUPLE))
+        /* ranges and generators do not order at all */
+        if ((a.flags & JV_FLAG_TUPLE) != (b.flags & JV_FLAG_TUPLE) || a.u.l->range ||
+            b.u.l->range || jv_is_generator(a) || jv_is_generator(b))
             return false;
         size_t n = a.u.l->len < b.u.l->len ? a.u.l->len : b.u.l->len;
         /* Python finds the first unequal pair, then orders by it. */

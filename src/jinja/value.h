@@ -140,6 +140,9 @@ const jv_class *jv_object_class(jv v);
 /* --- whole values --------------------------------------------------------- */
 /* Python's truthiness. */
 bool jv_truthy(jv v);
+/* Python's TypeError "unhashable type": dicts and lists (not tuples,
+ * ranges or generators). */
+bool jv_unhashable(jv v);
 /* Python's ==, across int/float/bool as Python compares them. */
 bool jv_equal(jv a, jv b);
 /* Python's ordering for sort, min, max and <: *out is <0, 0 or >0.  False
