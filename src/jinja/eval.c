@@ -698,8 +698,12 @@ static bool binop(render *r, scope *sc, const node *at, int op, jv a, jv b, jv *
 {
     if (a.kind == JV_UNDEFINED)
         return fail_undefined(r, at, a);
-    if (b.kind == JV_UNDEFINED)
+    if (b.kind == JV_UNDEFINED) {
+        /* str % Undefined formats it as a (mapping-like) value */
+        if (op == OP_MOD && a.kind == JV_STRING && r->undef != JINJA_UNDEFINED_STRICT)
+            return string_format(r, sc, at, a, b, out);
         return fail_undefined(r, at, b);
+    }
     bool nums = is_num(a) && is_num(b);
     bool ints = nums && a.kind != JV_FLOAT && b.kind != JV_FLOAT;
     int64_t x, y, z;
