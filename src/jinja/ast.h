@@ -135,6 +135,7 @@ typedef enum {
     S_FROM_IMPORT,
     S_WITH,
     S_BLOCK,
+    S_EXTENDS,
 } node_kind;
 
 typedef struct node node;
@@ -193,6 +194,9 @@ enum {
     NF_FRESH_SCOPE = 1 << 2,
     /* N_SLICE: every operand is a constant (see slice_type_error) */
     NF_CONST_SLICE = 1 << 3,
+    /* S_BLOCK: sees the variables where it stands / must be overridden */
+    NF_SCOPED = 1 << 4,
+    NF_REQUIRED = 1 << 5,
 };
 
 uint32_t jinja_hash(const char *s);
@@ -203,6 +207,8 @@ struct jinja_template {
     jinja_env *env;
     source_info src;
     node_list body;
+    node_list blocks; /* every S_BLOCK, at any depth, by name once each */
+    bool uses_self;   /* mentions `self`, which then names the template */
 };
 
 /* Parses tokens into t->body; false with err set on a syntax error. */

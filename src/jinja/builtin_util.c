@@ -96,7 +96,8 @@ bool bi_iter(jinja_call *call, jv v, jv *list)
     arena *a = jinja_call_arena(call);
     switch (v.kind) {
     case JV_LIST:
-        *list = v;
+        /* iterating a generator consumes it */
+        *list = jv_is_generator(v) ? jv_gen_drain(a, v) : v;
         return true;
     case JV_DICT: {
         size_t n = jv_dict_len(v);

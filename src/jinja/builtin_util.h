@@ -20,7 +20,8 @@ jinja_status bi_undefined_error(jinja_call *call, jv v);
 /* Python's str(v) as a string value; fails on undefined in strict mode. */
 bool bi_str(jinja_call *call, jv v, jv *out);
 /* Python's iter(v) as a list: lists and tuples themselves, a dict's keys, a
- * string's characters, nothing for undefined (an error in strict mode). */
+ * string's characters, nothing for undefined (an error in strict mode).  A
+ * generator gives what it had left, and is consumed. */
 bool bi_iter(jinja_call *call, jv v, jv *list);
 /* An int argument (int or bool, as Python's __index__), else TypeError. */
 bool bi_int(jinja_call *call, const char *what, jv v, int64_t *out);

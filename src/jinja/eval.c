@@ -52,10 +52,20 @@ typedef struct render {
     jv return_value;
     long steps;          /* loop iterations and calls so far, for env->max_steps */
     size_t output_bytes; /* for env->max_bytes */
+    /* modules imported without context, made once per render and shared
+     * by every import of their template, as Jinja2 caches them */
+    struct module_cache *modules;
+    struct root *root; /* the template rendering at top level, see render_root */
     /* output buffers for macro calls and blocks, reused by depth */
     strbuf **bufs;
     size_t nbufs, bufs_used;
 } render;
+
+typedef struct module_cache {
+    struct module_cache *next;
+    const jinja_template *tmpl;
+    jv module;
+} module_cache;
 
 struct jinja_call {
     render *r;
@@ -235,7 +245,7 @@ static double as_float(jv v)
 
 static bool is_seq(jv v)
 {
-    return v.kind == JV_LIST;
+    return v.kind == JV_LIST && !jv_is_generator(v) && !jv_is_range(v);
 }
 
 static bool truthy(render *r, const node *at, jv v, bool *out)
@@ -274,6 +284,13 @@ static bool iterate(render *r, const node *at, jv v, jv **items, size_t *n)
 {
     switch (v.kind) {
     case JV_LIST: {
+        if (jv_is_generator(v)) {
+            /* iterating a generator consumes it */
+            jv rest = jv_gen_drain(r->a, v);
+            *items = jv_list_items(rest);
+            *n = jv_list_len(rest);
+            return true;
+        }
         size_t len = jv_list_len(v);
         jv *xs = arena_alloc(r->a, (len ? len : 1) * sizeof(jv));
         for (size_t i = 0; i < len; i++)
@@ -398,7 +415,8 @@ static jv getitem_value(render *r, scope *sc, const node *at, jv obj, jv key)
         break;
     }
     case JV_LIST:
-        if (index_of(key, jv_list_len(obj), &i))
+        /* a generator is not subscriptable: Jinja gives undefined */
+        if (!jv_is_generator(obj) && index_of(key, jv_list_len(obj), &i))
             return jv_list_get(obj, i);
         break;
     case JV_STRING: {
@@ -486,10 +504,20 @@ static bool slice_type_error(render *r, const node *at, jv obj, jv *out)
 static bool slice_value(render *r, const node *at, jv obj, jv start, jv stop, jv step, jv *out)
 {
     int64_t lo, hi, st;
+    if (jv_is_generator(obj))
+        return fail(r, at, "%s", "'generator' object is not subscriptable");
     if (obj.kind == JV_LIST) {
         size_t len = jv_list_len(obj);
         if (!slice_bounds(r, at, start, stop, step, len, &lo, &hi, &st))
             return r->err->set ? false : slice_type_error(r, at, obj, out);
+        const int64_t *rg = jv_range_params(obj);
+        if (rg) {
+            /* a slice of a range is a range; its bounds are within
+             * the range's, so they cannot overflow */
+            int64_t from = rg[0] + lo * rg[2], to = rg[0] + hi * rg[2];
+            *out = jv_range(r->a, from, to, rg[2] * st);
+            return true;
+        }
         jv res = jv_list(r->a);
         for (int64_t i = lo; st > 0 ? i < hi : i > hi; i += st)
             jv_list_append(res, jv_list_get(obj, (size_t)i));
@@ -670,8 +698,12 @@ static bool binop(render *r, scope *sc, const node *at, int op, jv a, jv b, jv *
 {
     if (a.kind == JV_UNDEFINED)
         return fail_undefined(r, at, a);
-    if (b.kind == JV_UNDEFINED)
+    if (b.kind == JV_UNDEFINED) {
+        /* str % Undefined formats it as a (mapping-like) value */
+        if (op == OP_MOD && a.kind == JV_STRING && r->undef != JINJA_UNDEFINED_STRICT)
+            return string_format(r, sc, at, a, b, out);
         return fail_undefined(r, at, b);
+    }
     bool nums = is_num(a) && is_num(b);
     bool ints = nums && a.kind != JV_FLOAT && b.kind != JV_FLOAT;
     int64_t x, y, z;
@@ -693,7 +725,7 @@ static bool binop(render *r, scope *sc, const node *at, int op, jv a, jv b, jv *
         } else if (is_seq(a) && is_seq(b) &&
                    (a.flags & JV_FLAG_TUPLE) == (b.flags & JV_FLAG_TUPLE)) {
             *out = list_concat(r, a, b, a.flags & JV_FLAG_TUPLE);
-        } else if (is_seq(a) && is_seq(b)) {
+        } else if (is_seq(a) && b.kind == JV_LIST) {
             return fail(r, at, "can only concatenate %s (not \"%s\") to %s", type_name(a),
                         type_name(b), type_name(a));
         } else if (a.kind == JV_STRING) {
@@ -814,6 +846,16 @@ static bool contains(render *r, const node *at, jv item, jv container, bool *out
                                                jv_str_ptr(item), jv_str_len(item)) != NULL;
         return true;
     case JV_LIST: {
+        if (jv_is_generator(container)) {
+            /* `in` consumes a generator up to the first match */
+            jv *rest;
+            size_t n = jv_gen_remaining(container, &rest), i = 0;
+            while (i < n && !jv_equal(rest[i], item))
+                i++;
+            *out = i < n;
+            jv_gen_consume(container, i + 1);
+            return true;
+        }
         size_t n = jv_list_len(container);
         *out = false;
         for (size_t i = 0; i < n; i++) {
@@ -825,7 +867,7 @@ static bool contains(render *r, const node *at, jv item, jv container, bool *out
         return true;
     }
     case JV_DICT:
-        if ((item.kind == JV_LIST && !(item.flags & JV_FLAG_TUPLE)) || item.kind == JV_DICT)
+        if (jv_unhashable(item))
             return fail(r, at, "unhashable type: '%s'", type_name(item));
         *out = jv_dict_has(container, item);
         return true;
@@ -902,6 +944,8 @@ static bool eval_args(render *r, scope *sc, const node *at, const call_args *ca,
         if (!eval(r, sc, ca->star, &star))
             return false;
         if (star.kind == JV_LIST) {
+            if (jv_is_generator(star))
+                star = jv_gen_drain(r->a, star);
             nstar = jv_list_len(star);
         } else if (star.kind == JV_UNDEFINED && r->undef != JINJA_UNDEFINED_STRICT) {
             nstar = 0;
@@ -1212,10 +1256,8 @@ static bool eval(render *r, scope *sc, const node *n, jv *out)
         for (size_t i = 0; i < n->list.n; i++) {
             if (!eval(r, sc, n->list.items[i], &a) || !eval(r, sc, n->list2.items[i], &b))
                 return false;
-            if (a.kind == JV_LIST && !(a.flags & JV_FLAG_TUPLE))
-                return fail(r, n->list.items[i], "%s", "unhashable type: 'list'");
-            if (a.kind == JV_DICT)
-                return fail(r, n->list.items[i], "%s", "unhashable type: 'dict'");
+            if (jv_unhashable(a))
+                return fail(r, n->list.items[i], "unhashable type: '%s'", type_name(a));
             jv_dict_set(d, a, b);
         }
         *out = d;
@@ -1381,13 +1423,85 @@ static bool assign(render *r, scope *sc, const node *target, jv value, bool topl
 }
 
 /* --- loops ---------------------------------------------------------------- */
+/* A loop pulls its items one at a time, as Jinja2's LoopContext does: from a
+ * list's items, or from a generator (consuming it as it goes), through the
+ * loop's `if` filter, which is evaluated only when an item is pulled.
+ * loop.length, loop.last and loop.nextitem pull ahead. */
 typedef struct loop_state {
+    render *r;
     arena *a;
-    jv *items;
-    size_t i, n;
+    const node *loop; /* the S_FOR node: target in a, filter in c */
+    scope *filter_sc; /* where the filter sees the loop variable */
+    jv gen;           /* a generator source, else JV_UNDEFINED */
+    const jv *src;    /* a list source's items */
+    size_t nsrc, src_pos;
+    jv *items; /* items pulled so far (src itself when there is nothing to pull) */
+    size_t n, cap;
+    bool exhausted;
+    size_t i; /* the current iteration */
     jv last_changed;
     bool has_changed;
 } loop_state;
+
+/* The next item of the source; false at its end. */
+static bool loop_next_source(loop_state *ls, jv *item)
+{
+    if (ls->gen.kind == JV_LIST) {
+        jv *rest;
+        if (!jv_gen_remaining(ls->gen, &rest))
+            return false;
+        *item = rest[0];
+        jv_gen_consume(ls->gen, 1);
+        return true;
+    }
+    if (ls->src_pos >= ls->nsrc)
+        return false;
+    *item = ls->src[ls->src_pos++];
+    return true;
+}
+
+/* Pulls items until item k is there or the source ends; false on an error
+ * in the filter (r->err set).  *have says whether item k exists. */
+static bool loop_pull(loop_state *ls, size_t k, bool *have)
+{
+    render *r = ls->r;
+    const node *n = ls->loop;
+    while (!ls->exhausted && ls->n <= k) {
+        jv item;
+        if (!loop_next_source(ls, &item)) {
+            ls->exhausted = true;
+            break;
+        }
+        if (n->c) {
+            bool keep = false;
+            jv v;
+            ls->filter_sc->n = 0;
+            if (!assign(r, ls->filter_sc, n->a, item, false) || !eval(r, ls->filter_sc, n->c, &v) ||
+                !truthy(r, n->c, v, &keep))
+                return false;
+            if (!keep)
+                continue;
+        }
+        if (ls->n == ls->cap) {
+            size_t cap = ls->cap ? ls->cap * 2 : 8;
+            jv *items = arena_alloc(ls->a, cap * sizeof(jv));
+            if (ls->n)
+                memcpy(items, ls->items, ls->n * sizeof(jv));
+            ls->items = items;
+            ls->cap = cap;
+        }
+        ls->items[ls->n++] = item;
+    }
+    *have = k < ls->n;
+    return true;
+}
+
+/* Pulls everything (loop.length needs it); false on an error. */
+static bool loop_pull_all(loop_state *ls)
+{
+    bool have;
+    return loop_pull(ls, SIZE_MAX - 1, &have);
+}
 
 static jinja_status loop_cycle(jinja_call *call, void *ud, const jv *args, size_t nargs,
                                const jv_kwarg *kwargs, size_t nkwargs, jv *result)
@@ -1418,39 +1532,45 @@ static jinja_status loop_changed(jinja_call *call, void *ud, const jv *args, siz
 static jv loop_getattr(struct jinja_call *call, void *self, const char *attr)
 {
     loop_state *ls = self;
-    size_t i = ls->i, n = ls->n;
+    size_t i = ls->i;
+    bool have = false;
     if (!strcmp(attr, "index"))
         return jv_int((int64_t)i + 1);
     if (!strcmp(attr, "index0"))
         return jv_int((int64_t)i);
-    if (!strcmp(attr, "revindex"))
-        return jv_int((int64_t)(n - i));
-    if (!strcmp(attr, "revindex0"))
-        return jv_int((int64_t)(n - i - 1));
     if (!strcmp(attr, "first"))
         return jv_bool(i == 0);
-    if (!strcmp(attr, "last"))
-        return jv_bool(i + 1 == n);
-    if (!strcmp(attr, "length"))
-        return jv_int((int64_t)n);
     if (!strcmp(attr, "depth"))
         return jv_int(1);
     if (!strcmp(attr, "depth0"))
         return jv_int(0);
     if (!strcmp(attr, "previtem"))
         return i > 0 ? ls->items[i - 1] : jv_undefined("previtem");
-    if (!strcmp(attr, "nextitem"))
-        return i + 1 < n ? ls->items[i + 1] : jv_undefined("nextitem");
     if (!strcmp(attr, "cycle"))
         return jinja_native(ls->a, "cycle", loop_cycle, ls);
     if (!strcmp(attr, "changed"))
         return jinja_native(ls->a, "changed", loop_changed, ls);
+    if (!strcmp(attr, "last") || !strcmp(attr, "nextitem")) {
+        if (!loop_pull(ls, i + 1, &have))
+            return jv_undefined(attr);
+        if (attr[0] == 'l')
+            return jv_bool(!have);
+        return have ? ls->items[i + 1] : jv_undefined("nextitem");
+    }
+    if (!strcmp(attr, "length") || !strcmp(attr, "revindex") || !strcmp(attr, "revindex0")) {
+        if (!loop_pull_all(ls))
+            return jv_undefined(attr);
+        size_t n = ls->n;
+        return jv_int((int64_t)(attr[0] == 'l' ? n : attr[8] ? n - i - 1 : n - i));
+    }
     return jv_undefined(attr);
 }
 
 static void loop_str(void *self, strbuf *out)
 {
     loop_state *ls = self;
+    if (!loop_pull_all(ls))
+        return;
     strbuf_addf(out, "<LoopContext %zu/%zu>", ls->i + 1, ls->n);
 }
 
@@ -1465,38 +1585,43 @@ static const name_ref LOOP_NAME = {"loop", 0};
 static xstatus exec_for(render *r, scope *sc, const node *n, strbuf *out)
 {
     jv iter;
-    jv *items;
-    size_t count;
-    if (!eval(r, sc, n->b, &iter) || !iterate(r, n->b, iter, &items, &count))
+    if (!eval(r, sc, n->b, &iter))
         return X_FAIL;
-    scope *body = scope_new(r, sc);
-    if (n->c) {
-        /* `for x in xs if cond`: filter first, so loop.length counts the kept */
-        size_t kept = 0;
-        for (size_t i = 0; i < count; i++) {
-            body->n = 0;
-            bool t = false;
-            jv v;
-            if (!assign(r, body, n->a, items[i], false) || !eval(r, body, n->c, &v) ||
-                !truthy(r, n->c, v, &t))
-                return X_FAIL;
-            if (t)
-                items[kept++] = items[i];
+    loop_state *ls = ARENA_NEW(r->a, loop_state);
+    ls->r = r;
+    ls->a = r->a;
+    ls->loop = n;
+    ls->gen = jv_undefined(NULL);
+    if (jv_is_generator(iter)) {
+        ls->gen = iter;
+    } else {
+        jv *items;
+        size_t count;
+        if (!iterate(r, n->b, iter, &items, &count))
+            return X_FAIL;
+        if (n->c) {
+            ls->src = items;
+            ls->nsrc = count;
+        } else {
+            /* nothing to pull: the items are all there */
+            ls->items = items;
+            ls->n = ls->cap = count;
+            ls->exhausted = true;
         }
-        count = kept;
     }
-    if (count == 0)
-        return n->list2.n ? exec_body(r, sc, &n->list2, out) : X_OK;
+    if (n->c)
+        ls->filter_sc = scope_new(r, sc);
+    scope *body = scope_new(r, sc);
     /* Jinja2 runs the else block unless some iteration ran to its end (so
      * a break or continue in every iteration still runs it) */
-    bool iterated = false;
-    loop_state *ls = ARENA_NEW(r->a, loop_state);
-    ls->a = r->a;
-    ls->items = items;
-    ls->n = count;
+    bool iterated = false, have = false;
     jv loop = jv_object(r->a, &loop_class, ls);
     name_ref loop_name = {LOOP_NAME.s, jinja_hash(LOOP_NAME.s)};
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0;; i++) {
+        if (!loop_pull(ls, i, &have))
+            return X_FAIL;
+        if (!have)
+            break;
         if (!step(r, n))
             return X_FAIL;
         ls->i = i;
@@ -1506,19 +1631,255 @@ static xstatus exec_for(render *r, scope *sc, const node *n, strbuf *out)
         else
             body->n = 0;
         scope_set(r, body, loop_name, loop);
-        if (!assign(r, body, n->a, items[i], false))
+        if (!assign(r, body, n->a, ls->items[i], false))
             return X_FAIL;
         xstatus st = exec_body(r, body, &n->list, out);
         if (st == X_BREAK)
             break;
-        if (st == X_FAIL)
+        if (st == X_FAIL || r->err->set)
             return X_FAIL;
         if (st == X_OK)
             iterated = true;
     }
+    /* the else block has a scope of its own: its sets do not leak */
     if (!iterated && n->list2.n)
-        return exec_body(r, sc, &n->list2, out);
+        return exec_body(r, scope_new(r, sc), &n->list2, out);
     return X_OK;
+}
+
+/* --- template inheritance -------------------------------------------------- */
+/* Each {% block %} name maps to its overrides, most derived first: a child's
+ * blocks, then (once its {% extends %} ran) its parent's, and so on. */
+typedef struct block_def {
+    const jinja_template *tmpl;
+    const node *node;
+} block_def;
+
+typedef struct block_chain {
+    name_ref name;
+    block_def *defs;
+    size_t n, cap;
+} block_chain;
+
+/* One template rendered at top level (by render, include or import) with
+ * the templates it extends.  In the arena: `self` can outlive the call. */
+typedef struct root {
+    const jinja_template *first; /* the template asked for; `self` names it */
+    block_chain *chains;
+    size_t nchains, cap;
+    scope *top; /* the top scope of the template running now */
+    strbuf *out;
+    const jinja_template *parent; /* set by {% extends %} */
+    const node *extends_at;
+} root;
+
+static block_chain *root_chain(root *rt, const char *name, uint32_t hash)
+{
+    for (size_t i = 0; i < rt->nchains; i++)
+        if (rt->chains[i].name.hash == hash && !strcmp(rt->chains[i].name.s, name))
+            return &rt->chains[i];
+    return NULL;
+}
+
+/* Appends t's blocks to their chains (t is the next template up). */
+static void root_add_blocks(render *r, root *rt, const jinja_template *t)
+{
+    for (size_t i = 0; i < t->blocks.n; i++) {
+        const node *b = t->blocks.items[i];
+        block_chain *c = root_chain(rt, b->name.s, b->name.hash);
+        if (!c) {
+            if (rt->nchains == rt->cap) {
+                size_t cap = rt->cap ? rt->cap * 2 : 8;
+                block_chain *chains = arena_alloc(r->a, cap * sizeof *chains);
+                if (rt->nchains)
+                    memcpy(chains, rt->chains, rt->nchains * sizeof *chains);
+                rt->chains = chains;
+                rt->cap = cap;
+            }
+            c = &rt->chains[rt->nchains++];
+            memset(c, 0, sizeof *c);
+            c->name = b->name;
+        }
+        if (c->n == c->cap) {
+            size_t cap = c->cap ? c->cap * 2 : 4;
+            block_def *defs = arena_alloc(r->a, cap * sizeof *defs);
+            if (c->n)
+                memcpy(defs, c->defs, c->n * sizeof *defs);
+            c->defs = defs;
+            c->cap = cap;
+        }
+        c->defs[c->n++] = (block_def){t, b};
+    }
+}
+
+/* A block's `super` and `self.NAME`: which override of which chain. */
+typedef struct block_ref {
+    root *rt;
+    block_chain *chain;
+    size_t k;
+    scope *sc; /* what the block sees; NULL for the root's top level */
+} block_ref;
+
+static bool render_block(render *r, block_ref ref, strbuf *out);
+static const jinja_template *load_template(render *r, const node *at, jv name, bool *missing);
+
+static jinja_status block_call(jinja_call *call, void *ud, const jv *args, size_t nargs,
+                               const jv_kwarg *kwargs, size_t nkwargs, jv *result)
+{
+    block_ref *ref = ud;
+    render *r = call->r;
+    if (ref->k >= ref->chain->n)
+        return jinja_call_error(call, "there is no parent block called '%s'.", ref->chain->name.s);
+    strbuf *buf = buf_get(r);
+    bool ok = render_block(r, *ref, buf);
+    *result = str_from_buf(r, buf);
+    buf_put(r);
+    return ok ? JINJA_OK : JINJA_ERROR;
+}
+
+/* Renders override k of a chain, seeing ref.sc's names. */
+static bool render_block(render *r, block_ref ref, strbuf *out)
+{
+    const block_def *d = &ref.chain->defs[ref.k];
+    const jinja_template *saved = r->tmpl;
+    if (d->node->flags & NF_REQUIRED) {
+        return fail(r, d->node, "Required block '%s' not found", d->node->name.s);
+    }
+    if (r->depth >= r->max_depth)
+        return fail(r, d->node, "maximum recursion depth exceeded (%d nested blocks)",
+                    r->max_depth);
+    scope *inner = scope_new(r, ref.sc ? ref.sc : ref.rt->top);
+    block_ref *up = ARENA_NEW(r->a, block_ref);
+    *up = ref;
+    up->k++;
+    static const name_ref super_name = {"super", 0};
+    scope_set(r, inner, (name_ref){super_name.s, jinja_hash(super_name.s)},
+              jinja_native(r->a, "super", block_call, up));
+    r->tmpl = d->tmpl;
+    r->depth++;
+    xstatus st = exec_body(r, inner, &d->node->list, out);
+    r->depth--;
+    r->tmpl = saved;
+    return st != X_FAIL;
+}
+
+static xstatus exec_block(render *r, scope *sc, const node *n, strbuf *out)
+{
+    root *rt = r->root;
+    if (rt && rt->parent)
+        return X_OK; /* after {% extends %}, the parent renders the blocks */
+    block_chain *c = rt ? root_chain(rt, n->name.s, n->name.hash) : NULL;
+    if (!c) {
+        /* a block outside any root's table (in a macro of another template) */
+        return exec_body(r, scope_new(r, sc), &n->list, out);
+    }
+    /* a block sees the root's top-level names, and those where it stands
+     * only when the block there is scoped (its overrides need not say so) */
+    block_ref ref = {rt, c, 0, (n->flags & NF_SCOPED) ? sc : NULL};
+    return render_block(r, ref, out) ? X_OK : X_FAIL;
+}
+
+static xstatus exec_extends(render *r, scope *sc, const node *n)
+{
+    root *rt = r->root;
+    if (!rt) {
+        fail(r, n, "%s", "{% extends %} outside a template's top level");
+        return X_FAIL;
+    }
+    if (rt->parent) {
+        fail(r, n, "%s", "extended multiple times");
+        return X_FAIL;
+    }
+    jv name;
+    if (!eval(r, sc, n->a, &name))
+        return X_FAIL;
+    if (name.kind == JV_UNDEFINED) {
+        fail_undefined(r, n->a, name);
+        return X_FAIL;
+    }
+    bool missing = false;
+    const jinja_template *t = load_template(r, n, name, &missing);
+    if (!t) {
+        if (missing) {
+            strbuf msg = STRBUF_INIT;
+            jv_to_str(name, &msg);
+            fail(r, n, "template '%s' not found", strbuf_str(&msg));
+            strbuf_release(&msg);
+        }
+        return X_FAIL;
+    }
+    rt->parent = t;
+    rt->extends_at = n;
+    return X_OK;
+}
+
+static jv template_ref_getattr(struct jinja_call *call, void *self, const char *attr)
+{
+    root *rt = self;
+    block_chain *c = root_chain(rt, attr, jinja_hash(attr));
+    if (!c)
+        return jv_undefined(attr);
+    block_ref *ref = ARENA_NEW(jinja_call_arena(call), block_ref);
+    *ref = (block_ref){rt, c, 0, NULL};
+    return jinja_native(jinja_call_arena(call), attr, block_call, ref);
+}
+
+static void template_ref_str(void *self, strbuf *out)
+{
+    root *rt = self;
+    strbuf_addf(out, "<TemplateReference '%s'>", rt->first->src.name);
+}
+
+static const jv_class template_ref_class = {
+    .name = "TemplateReference",
+    .getattr = template_ref_getattr,
+    .str = template_ref_str,
+};
+
+/* Runs t at top level in scope top, then the templates it extends, each in
+ * a top scope of its own below the previous one (so a child's top-level
+ * names reach its parent's blocks).  *last is the last top scope. */
+static xstatus render_root(render *r, const jinja_template *t, scope *top, strbuf *out,
+                           scope **last)
+{
+    root *rt = ARENA_NEW(r->a, root);
+    rt->first = t;
+    rt->top = top;
+    rt->out = out;
+    root *saved_root = r->root;
+    const jinja_template *saved_tmpl = r->tmpl;
+    r->root = rt;
+    root_add_blocks(r, rt, t);
+    if (t->uses_self) {
+        static const name_ref self_name = {"self", 0};
+        scope_set(r, top, (name_ref){self_name.s, jinja_hash(self_name.s)},
+                  jv_object(r->a, &template_ref_class, rt));
+    }
+    r->tmpl = t;
+    xstatus st = exec_body(r, top, &t->body, out);
+    int levels = 0;
+    while (st != X_FAIL && rt->parent) {
+        const jinja_template *parent = rt->parent;
+        if (++levels > r->max_depth) {
+            fail(r, rt->extends_at, "maximum recursion depth exceeded (%d levels of extends)",
+                 r->max_depth);
+            st = X_FAIL;
+            break;
+        }
+        rt->parent = NULL;
+        root_add_blocks(r, rt, parent);
+        scope *up = scope_new(r, rt->top);
+        up->toplevel = top->toplevel;
+        up->hides_loop = top->hides_loop;
+        rt->top = up;
+        r->tmpl = parent;
+        st = exec_body(r, up, &parent->body, out);
+    }
+    if (last)
+        *last = rt->top;
+    r->root = saved_root;
+    r->tmpl = saved_tmpl;
+    return st;
 }
 
 /* --- include and import --------------------------------------------------- */
@@ -1566,23 +1927,30 @@ static bool make_module(render *r, const node *at, const jinja_template *t, scop
     scope *top = scope_new(r, parent);
     top->hide_context = hide_context;
     top->toplevel = true;
-    const jinja_template *saved = r->tmpl;
-    r->tmpl = t;
     r->depth++;
     strbuf *discard = buf_get(r);
-    xstatus st = exec_body(r, top, &t->body, discard);
+    scope *last = top;
+    xstatus st = render_root(r, t, top, discard, &last);
     buf_put(r);
     r->depth--;
-    r->tmpl = saved;
     if (st == X_FAIL) {
         if (!r->returning)
             return false;
         r->returning = false;
     }
+    /* the exports of t, then of the templates it extends, which ran later */
+    size_t levels = 0;
+    for (scope *s = last; s != top; s = s->parent)
+        levels++;
     jv d = jv_dict(r->a);
-    for (uint32_t i = 0; i < top->n; i++)
-        if (top->vars[i].exported)
-            jv_dict_set_str(d, top->vars[i].name, top->vars[i].value);
+    for (size_t k = levels + 1; k-- > 0;) {
+        scope *s = last;
+        for (size_t up = 0; up < k; up++)
+            s = s->parent;
+        for (uint32_t i = 0; i < s->n; i++)
+            if (s->vars[i].exported)
+                jv_dict_set_str(d, s->vars[i].name, s->vars[i].value);
+    }
     *module = d;
     return true;
 }
@@ -1623,12 +1991,9 @@ static xstatus exec_include(render *r, scope *sc, const node *n, strbuf *out)
     top->hide_context = !with_context;
     top->toplevel = true;
     top->hides_loop = true;
-    const jinja_template *saved = r->tmpl;
-    r->tmpl = t;
     r->depth++;
-    xstatus st = exec_body(r, top, &t->body, out);
+    xstatus st = render_root(r, t, top, out, NULL);
     r->depth--;
-    r->tmpl = saved;
     return st == X_FAIL ? X_FAIL : X_OK;
 }
 
@@ -1648,8 +2013,22 @@ static bool import_module(render *r, scope *sc, const node *n, jv *module)
         }
         return false;
     }
-    bool with_context = n->flags & NF_WITH_CONTEXT;
-    return make_module(r, n, t, with_context ? sc : NULL, !with_context, module);
+    if (n->flags & NF_WITH_CONTEXT)
+        return make_module(r, n, t, sc, false, module);
+    for (module_cache *m = r->modules; m; m = m->next) {
+        if (m->tmpl == t) {
+            *module = m->module;
+            return true;
+        }
+    }
+    if (!make_module(r, n, t, NULL, true, module))
+        return false;
+    module_cache *m = ARENA_NEW(r->a, module_cache);
+    m->tmpl = t;
+    m->module = *module;
+    m->next = r->modules;
+    r->modules = m;
+    return true;
 }
 
 /* --- statements ----------------------------------------------------------- */
@@ -1658,16 +2037,28 @@ static bool is_toplevel(const scope *sc)
     return sc->toplevel;
 }
 
+/* After {% extends %} ran, the template's own text and {{ }} output is
+ * dropped (Jinja2's output check); macros, set blocks and includes write
+ * elsewhere or have roots of their own, so they are not. */
+static bool dropped_output(const render *r, const strbuf *out)
+{
+    return r->root && r->root->parent && out == r->root->out;
+}
+
 static xstatus exec_node(render *r, scope *sc, const node *n, strbuf *out)
 {
     jv v;
     bool t = false;
     switch ((node_kind)n->kind) {
     case S_DATA:
+        if (dropped_output(r, out))
+            return X_OK;
         strbuf_add(out, jv_str_ptr(n->value), jv_str_len(n->value));
         r->output_bytes += jv_str_len(n->value);
         return X_OK;
     case S_OUTPUT:
+        if (dropped_output(r, out))
+            return X_OK;
         if (n->a->kind == N_CONST && n->a->value.kind == JV_STRING) {
             strbuf_add(out, jv_str_ptr(n->a->value), jv_str_len(n->a->value));
             return X_OK;
@@ -1768,7 +2159,9 @@ static xstatus exec_node(render *r, scope *sc, const node *n, strbuf *out)
         return exec_body(r, inner, &n->list, out);
     }
     case S_BLOCK:
-        return exec_body(r, scope_new(r, sc), &n->list, out);
+        return exec_block(r, sc, n, out);
+    case S_EXTENDS:
+        return exec_extends(r, sc, n);
     default:
         fail(r, n, "%s", "internal error: expression used as statement");
         return X_FAIL;
@@ -1811,7 +2204,7 @@ bool jinja_render(const jinja_template *t, const jinja_render_opts *opts, strbuf
     r.tmpl = t;
     scope *top = scope_new(&r, NULL);
     top->toplevel = true;
-    xstatus st = exec_body(&r, top, &t->body, out);
+    xstatus st = render_root(&r, t, top, out, NULL);
     bool ok = st != X_FAIL || r.returning;
     render_release(&r);
     arena_free(&private_arena);

@@ -41,7 +41,7 @@ static bool opt_bool(jv v, bool dflt)
 /* Marks a result that Jinja returns as a generator. */
 static jinja_status generator(jv *result)
 {
-    result->flags |= JV_FLAG_GENERATOR;
+    *result = jv_generator(*result);
     return JINJA_OK;
 }
 
@@ -1329,6 +1329,13 @@ FILTER(f_first)
         *result = jv_dict_len(p[0]) ? jv_dict_key_at(p[0], 0) : jv_undefined(NULL);
         return JINJA_OK;
     }
+    if (jv_is_generator(p[0])) {
+        /* next(): takes one item and leaves the rest */
+        jv *rest;
+        *result = jv_gen_remaining(p[0], &rest) ? rest[0] : jv_undefined(NULL);
+        jv_gen_consume(p[0], 1);
+        return JINJA_OK;
+    }
     if (!bi_iter(call, p[0], &items))
         return JINJA_ERROR;
     *result = jv_list_len(items) ? jv_list_get(items, 0) : jv_undefined(NULL);
@@ -1395,6 +1402,9 @@ FILTER(f_reverse)
         *result = sb_result(call, &sb);
         return JINJA_OK;
     }
+    /* reversed() of a sequence is an iterator; a generator is not
+     * reversible, so Jinja falls back to a reversed list */
+    bool was_generator = jv_is_generator(v);
     jv items;
     if (!bi_iter(call, v, &items))
         return JINJA_ERROR;
@@ -1403,7 +1413,7 @@ FILTER(f_reverse)
     for (size_t i = n; i-- > 0;)
         jv_list_append(out, jv_list_get(items, i));
     *result = out;
-    return generator(result); /* reversed() is an iterator */
+    return was_generator ? JINJA_OK : generator(result);
 }
 
 FILTER(f_join)
@@ -1615,11 +1625,11 @@ FILTER(f_items)
 
 static bool hashable(jinja_call *call, jv v)
 {
-    if (v.kind == JV_DICT || (v.kind == JV_LIST && !(v.flags & JV_FLAG_TUPLE))) {
+    if (jv_unhashable(v)) {
         jinja_call_error(call, "unhashable type: '%s'", jv_kind_name(v));
         return false;
     }
-    if (v.kind == JV_LIST)
+    if (v.kind == JV_LIST && !jv_is_generator(v)) /* a generator hashes by identity */
         for (size_t i = 0; i < jv_list_len(v); i++)
             if (!hashable(call, jv_list_get(v, i)))
                 return false;

@@ -419,8 +419,13 @@ jinja_status jinja_format_percent(jinja_call *call, jv fmt_v, jv values, jv *res
         const char *fill = (numeric && zero && !left) ? "0" : " ";
         pad_to(&out, body.buf ? body.buf : "", body.len, ncp, width, align, fill, 1, sign_len);
     }
-    /* A mapping may go unused; leftover positional values may not. */
-    if (next < nargs && mapping.kind != JV_DICT) {
+    /* A mapping may go unused; leftover positional values may not.  Python
+     * counts anything subscriptable but a tuple or str as a mapping here:
+     * lists, ranges, and Jinja's Undefined. */
+    bool subscriptable =
+        values.kind == JV_DICT || values.kind == JV_UNDEFINED ||
+        (values.kind == JV_LIST && !(values.flags & JV_FLAG_TUPLE) && !jv_is_generator(values));
+    if (next < nargs && !subscriptable) {
         st = jinja_call_error(call, "not all arguments converted during string formatting");
         goto done;
     }

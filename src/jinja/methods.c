@@ -781,7 +781,7 @@ METHOD(l_clear)
 /* --- dict ----------------------------------------------------------------- */
 static bool key_ok(jinja_call *call, jv key)
 {
-    if (key.kind == JV_DICT || (key.kind == JV_LIST && !(key.flags & JV_FLAG_TUPLE))) {
+    if (jv_unhashable(key)) {
         jinja_call_error(call, "unhashable type: '%s'", jv_kind_name(key));
         return false;
     }
@@ -1026,6 +1026,8 @@ jv jinja_method_get(arena *a, jv self, const char *name)
         table = str_methods;
         break;
     case JV_LIST:
+        if (jv_is_generator(self))
+            return jv_undefined(name); /* a generator has no list methods */
         if (self.flags & JV_FLAG_GROUP) {
             if (!strcmp(name, "grouper"))
                 return jv_list_get(self, 0);

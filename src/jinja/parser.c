@@ -19,6 +19,7 @@ typedef struct parser {
     mlerr *err;
     int depth;
     int loop_depth;
+    struct vec *blocks; /* every {% block %}, for the template's table */
     /* the open blocks, for "Jinja was looking for" messages */
     const char *const *end_stack[MAX_NESTING];
     const char *tag_stack[MAX_NESTING];
@@ -484,6 +485,8 @@ static node *parse_primary(parser *p)
         {
             node *n = new_node(p, N_NAME, t);
             n->name = make_name(p, t->text);
+            if (!strcmp(t->text, "self"))
+                p->t->uses_self = true;
             return n;
         }
     case TK_STRING: {
@@ -1457,11 +1460,34 @@ static node *parse_block(parser *p, const token *t)
         fail_expected(p, "name");
         return NULL;
     }
+    const token *name_tok = cur(p);
     n->name = make_name(p, next(p)->text);
-    skip_name(p, "scoped");
-    skip_name(p, "required");
+    for (size_t i = 0; i < p->blocks->n; i++) {
+        if (!strcmp(((node *)p->blocks->items[i])->name.s, n->name.s)) {
+            fail_at(p, name_tok, "block '%s' defined twice", n->name.s);
+            return NULL;
+        }
+    }
+    vec_push(p, p->blocks, n);
+    if (skip_name(p, "scoped"))
+        n->flags |= NF_SCOPED;
+    if (skip_name(p, "required"))
+        n->flags |= NF_REQUIRED;
     if (!parse_statements(p, "block", END_BLOCK, true, &n->list))
         return NULL;
+    if (n->flags & NF_REQUIRED) {
+        for (size_t i = 0; i < n->list.n; i++) {
+            const node *b = n->list.items[i];
+            const jv text = b->value;
+            bool blank = b->kind == S_DATA;
+            for (size_t k = 0; blank && k < jv_str_len(text); k++)
+                blank = strchr(" \t\r\n\f\v", jv_str_ptr(text)[k]) != NULL;
+            if (!blank) {
+                fail_at(p, t, "%s", "Required blocks can only contain comments or whitespace");
+                return NULL;
+            }
+        }
+    }
     if (cur(p)->type == TK_NAME) {
         const token *nt = next(p);
         if (strcmp(nt->text, n->name.s) != 0) {
@@ -1518,7 +1544,18 @@ static node *parse_statement(parser *p)
     } else if (!strcmp(name, "block")) {
         n = parse_block(p, t);
     } else if (!strcmp(name, "extends")) {
-        fail_at(p, t, "%s", "not supported yet: template inheritance ({% extends %})");
+        /* only the top level (and ifs there) runs before the parent does */
+        for (int i = 0; i < p->nstack; i++) {
+            if (strcmp(p->tag_stack[i], "if") != 0) {
+                fail_at(p, t, "%s", "cannot use extend from a non top-level scope");
+                leave(p);
+                return NULL;
+            }
+        }
+        n = new_node(p, S_EXTENDS, t);
+        n->a = parse_expression(p, true);
+        if (!n->a)
+            n = NULL;
     } else if (!strcmp(name, "autoescape")) {
         fail_at(p, t, "%s", "not supported yet: {% autoescape %} (there is no autoescaping)");
     } else {
@@ -1585,10 +1622,17 @@ static bool subparse(parser *p, const char *const *end_tokens, vec *body)
 
 bool jinja_parse(jinja_template *t, const token_list *tokens, mlerr *err)
 {
-    parser p = {.t = t, .a = &t->arena, .toks = tokens->items, .ntoks = tokens->n, .err = err};
+    vec blocks = {0};
+    parser p = {.t = t,
+                .a = &t->arena,
+                .toks = tokens->items,
+                .ntoks = tokens->n,
+                .err = err,
+                .blocks = &blocks};
     vec body = {0};
     if (!subparse(&p, NULL, &body))
         return false;
     t->body = to_list(&body);
+    t->blocks = to_list(&blocks);
     return true;
 }

@@ -276,7 +276,7 @@ static jinja_status contains(jinja_call *call, jv value, jv seq, bool *out)
         *out = false;
         return JINJA_OK;
     case JV_DICT:
-        if (value.kind == JV_DICT || (value.kind == JV_LIST && !(value.flags & JV_FLAG_TUPLE)))
+        if (jv_unhashable(value))
             return jinja_call_error(call, "unhashable type: '%s'", jv_kind_name(value));
         *out = jv_dict_has(seq, value);
         return JINJA_OK;
@@ -361,10 +361,8 @@ static jinja_status registered(jinja_call *call, const char *fn, const env_table
                                jv *result)
 {
     BIND(fn, 1, "value");
-    if (p[0].kind == JV_LIST && !(p[0].flags & JV_FLAG_TUPLE))
-        return jinja_call_error(call, "unhashable type: 'list'");
-    if (p[0].kind == JV_DICT)
-        return jinja_call_error(call, "unhashable type: 'dict'");
+    if (jv_unhashable(p[0]))
+        return jinja_call_error(call, "unhashable type: '%s'", jv_kind_name(p[0]));
     if (p[0].kind != JV_STRING)
         return yes(result, false);
     const char *name = jv_str_ptr(p[0]);

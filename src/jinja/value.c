@@ -18,6 +18,9 @@ struct jv_list {
     jv *items;
     size_t len, cap;
     const int64_t *range; /* start, stop, step of a range(); NULL otherwise */
+    /* A generator's cursor: items before it were consumed.  It lives here,
+     * not in the jv, so that every holder of the generator shares it. */
+    size_t consumed;
     bool frozen;
 };
 
@@ -210,6 +213,11 @@ bool jv_is_range(jv v)
     return v.kind == JV_LIST && v.u.l->range != NULL;
 }
 
+const int64_t *jv_range_params(jv v)
+{
+    return jv_is_range(v) ? v.u.l->range : NULL;
+}
+
 size_t jv_list_len(jv list)
 {
     return list.kind == JV_LIST ? list.u.l->len : 0;
@@ -220,6 +228,52 @@ jv jv_list_get(jv list, size_t i)
     if (list.kind != JV_LIST || i >= list.u.l->len)
         return jv_undefined(NULL);
     return list.u.l->items[i];
+}
+
+bool jv_is_generator(jv v)
+{
+    return v.kind == JV_LIST && (v.flags & JV_FLAG_GENERATOR);
+}
+
+jv jv_generator(jv list)
+{
+    if (list.kind == JV_LIST)
+        list.flags |= JV_FLAG_GENERATOR;
+    return list;
+}
+
+size_t jv_gen_remaining(jv g, jv **items)
+{
+    struct jv_list *l = g.u.l;
+    size_t at = l->consumed < l->len ? l->consumed : l->len;
+    *items = at < l->len ? l->items + at : NULL;
+    return l->len - at;
+}
+
+void jv_gen_consume(jv g, size_t n)
+{
+    struct jv_list *l = g.u.l;
+    /* a frozen generator is shared by renders on other threads: it must
+     * not move, so it iterates like a list */
+    if (l->frozen || (g.flags & JV_FLAG_FROZEN))
+        return;
+    l->consumed = l->consumed + n < l->len ? l->consumed + n : l->len;
+}
+
+jv jv_gen_drain(arena *a, jv g)
+{
+    jv *items;
+    size_t n = jv_gen_remaining(g, &items);
+    jv out = jv_tuple(a, items, n);
+    out.flags = 0;
+    jv_gen_consume(g, n);
+    return out;
+}
+
+bool jv_unhashable(jv v)
+{
+    return v.kind == JV_DICT || (v.kind == JV_LIST && !(v.flags & JV_FLAG_TUPLE) && !v.u.l->range &&
+                                 !jv_is_generator(v));
 }
 
 bool jv_is_frozen(jv v)
@@ -696,6 +750,11 @@ static bool equal_at(jv a, jv b, int depth)
             return false;
         if (a.u.l == b.u.l)
             return true;
+        /* generators are equal only to themselves; a range equals a range
+         * with the same items, never a list or tuple */
+        if (jv_is_generator(a) || jv_is_generator(b) ||
+            (a.u.l->range != NULL) != (b.u.l->range != NULL))
+            return false;
         if (a.u.l->len != b.u.l->len)
             return false;
         for (size_t i = 0; i < a.u.l->len; i++)
@@ -748,7 +807,9 @@ static bool compare_at(jv a, jv b, int *out, int depth)
         return true;
     }
     if (a.kind == JV_LIST) {
-        if ((a.flags & JV_FLAG_TUPLE) != (b.flags & JV_FLAG_TUPLE))
+        /* ranges and generators do not order at all */
+        if ((a.flags & JV_FLAG_TUPLE) != (b.flags & JV_FLAG_TUPLE) || a.u.l->range ||
+            b.u.l->range || jv_is_generator(a) || jv_is_generator(b))
             return false;
         size_t n = a.u.l->len < b.u.l->len ? a.u.l->len : b.u.l->len;
         /* Python finds the first unequal pair, then orders by it. */
@@ -1386,6 +1447,7 @@ static jv copy_at(arena *a, jv v, int depth)
         for (size_t i = 0; i < v.u.l->len; i++)
             l.u.l->items[i] = copy_at(a, v.u.l->items[i], depth + 1);
         l.u.l->len = v.u.l->len;
+        l.u.l->consumed = v.u.l->consumed;
         return l;
     }
     case JV_DICT: {

@@ -140,6 +140,9 @@ const jv_class *jv_object_class(jv v);
 /* --- whole values --------------------------------------------------------- */
 /* Python's truthiness. */
 bool jv_truthy(jv v);
+/* Python's TypeError "unhashable type": dicts and lists (not tuples,
+ * ranges or generators). */
+bool jv_unhashable(jv v);
 /* Python's ==, across int/float/bool as Python compares them. */
 bool jv_equal(jv a, jv b);
 /* Python's ordering for sort, min, max and <: *out is <0, 0 or >0.  False
@@ -158,6 +161,22 @@ jv jv_copy(arena *a, jv v);
 void jv_freeze(jv v);
 const char *jv_kind_name(jv v); /* Python's type name: 'str', 'list', 'dict', ... */
 
+/* --- generators ------------------------------------------------------------
+ * What Jinja's map, select, unique, ... return: lists flagged
+ * JV_FLAG_GENERATOR whose items can be consumed once, as a Python generator's
+ * can.  Their items are computed up front; a cursor shared by every holder
+ * of the value records how many were consumed. */
+bool jv_is_generator(jv v);
+/* Flags a fresh list as a generator (returns it). */
+jv jv_generator(jv list);
+/* The items not yet consumed (a view into the list; not consumed by this). */
+size_t jv_gen_remaining(jv g, jv **items);
+/* Consumes n more items (clamped to what remains); a frozen generator,
+ * shared across renders, is never consumed. */
+void jv_gen_consume(jv g, size_t n);
+/* Consumes what remains and returns it as a fresh, plain list. */
+jv jv_gen_drain(arena *a, jv g);
+
 /* --- additions (J2): what list methods, filters and hosts also need ------- */
 /* True when v (or the container it points to) was frozen. */
 bool jv_is_frozen(jv v);
@@ -174,6 +193,8 @@ jv *jv_list_items(jv list);
  * the length. */
 jv jv_range(arena *a, int64_t start, int64_t stop, int64_t step);
 bool jv_is_range(jv v);
+/* A range's start, stop and step; NULL for anything else. */
+const int64_t *jv_range_params(jv v);
 /* json.dumps options: Jinja's tojson is {indent -1, sort_keys, html_safe,
  * ensure_ascii} (what jv_to_json does); dbt's tojson is json.dumps with no
  * sorting and no HTML escaping. */

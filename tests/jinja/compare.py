@@ -88,17 +88,6 @@ def render_mallard(mallard, name):
     return None, msg
 
 
-def known_failures():
-    """Cases the engine is known to get wrong: name -> reason (known_failures.txt)."""
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "known_failures.txt")
-    known = {}
-    for line in open(path) if os.path.exists(path) else []:
-        name, _, reason = line.partition("#")
-        if name.strip():
-            known[name.strip()] = reason.strip()
-    return known
-
-
 def short_diff(want, got):
     lines = difflib.unified_diff(want.decode("utf-8", "replace").splitlines(True),
                                  got.decode("utf-8", "replace").splitlines(True),
@@ -121,12 +110,11 @@ def main():
         ap.error("set $MALLARD or pass --mallard (or use --oracle-only)")
 
     names = case_names(args.pattern)
-    known = known_failures()
     expected = {n: render_python(n) for n in names}
     if not args.oracle_only:
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
             actual = dict(zip(names, pool.map(lambda n: render_mallard(args.mallard, n), names)))
-    failed = skipped = 0
+    failed = 0
     for n in names:
         want, want_err = expected[n]
         if args.oracle_only:
@@ -142,19 +130,11 @@ def main():
                 if ok and args.locations and where:  # same file and line as jinja2's
                     ok = re.search(r"^(.*/)?%s:" % re.escape(where.group(1)), got_err, re.M) is not None
                 why = "jinja2: %s\n    mallard: %s" % (want_err or "rendered", got_err or "rendered")
-        if n in known and not args.oracle_only:
-            # A known gap stays visible, and a fixed one must leave the list.
-            if ok:
-                ok, why = False, "passes now: remove it from known_failures.txt"
-            else:
-                skipped += 1
-                print("KNOWN %s (%s)" % (n, known[n]))
-                continue
         failed += not ok
         if not ok or args.verbose:
             print("%s %s%s" % ("ok  " if ok else "FAIL", n, "\n    " + why if why else ""))
-    passed = len(names) - failed - skipped
-    print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
+    passed = len(names) - failed
+    print("%d passed, %d failed" % (passed, failed))
     return 1 if failed or not names else 0
 
 

@@ -157,7 +157,8 @@ TEST(syntax_errors)
     CHECK_RENDER_ERR("{{ 'abc }}", "unexpected char");
     CHECK_RENDER_ERR("{{ x|nosuchfilter }}", "No filter named 'nosuchfilter'.");
     CHECK_RENDER_ERR("{% break %}", "'break' outside loop");
-    CHECK_RENDER_ERR("{% extends 'x' %}", "not supported yet");
+    CHECK_RENDER_ERR("{% for i in x %}{% extends 'x' %}{% endfor %}",
+                     "t.j2:1:20: cannot use extend from a non top-level scope");
     /* the offending line is shown under the message */
     CHECK_RENDER_ERR("line one\n{{ 1 +* 2 }}", "\n  {{ 1 +* 2 }}\n        ^");
 }
@@ -330,6 +331,8 @@ static bool test_loader(void *ud, const char *name, const char **source, size_t 
         {"part.j2", "[{{ x }}{% set x = 'inner' %}{{ x }}]"},
         {"loop.j2", "{% include 'loop.j2' %}"},
         {"bad.j2", "{% if %}"},
+        {"base.j2", "<{% block head %}head{% endblock %}|{% block body %}{% endblock %}>"},
+        {"mid.j2", "{% extends 'base.j2' %}{% block head %}mid {{ super() }}{% endblock %}"},
     };
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         if (!strcmp(files[i][0], name)) {
@@ -374,6 +377,57 @@ TEST(loader_include_import)
     CHECK_CONTAINS(got, "bad.j2:1:7:");
     free(got);
     jinja_env_free(env);
+}
+
+TEST(inheritance_through_the_loader)
+{
+    jinja_env *env = host_env();
+    jinja_env_set_loader(env, test_loader, NULL);
+    char *got = render_in(env,
+                          "{% extends 'mid.j2' %}ignored{% block body %}{{ self.head() }}/{{ x "
+                          "}}{% endblock %}{% set x = 'late' %}",
+                          jv_undefined(NULL));
+    CHECK_STR(got, "<mid head|mid head/late>");
+    free(got);
+    got = render_in(env, "{% extends 'nope.j2' %}", jv_undefined(NULL));
+    CHECK_CONTAINS(got, "t.j2:1:4: template 'nope.j2' not found");
+    free(got);
+    got = render_in(env, "{% block a %}{% endblock %}{% block a %}{% endblock %}",
+                    jv_undefined(NULL));
+    CHECK_CONTAINS(got, "t.j2:1:37: block 'a' defined twice");
+    free(got);
+    /* a module made from a template that extends exports both levels' names */
+    got = render_in(env, "{% import 'mid.j2' as m %}{{ m is defined }}", jv_undefined(NULL));
+    CHECK_STR(got, "True");
+    free(got);
+    jinja_env_free(env);
+}
+
+TEST(generators_are_single_use)
+{
+    arena a = ARENA_INIT;
+    jv g = jv_list(&a);
+    for (int i = 0; i < 3; i++)
+        jv_list_append(g, jv_int(i));
+    g = jv_generator(g);
+    jv *rest;
+    CHECK(jv_is_generator(g));
+    CHECK(jv_gen_remaining(g, &rest) == 3 && rest[0].u.i == 0);
+    jv_gen_consume(g, 1);
+    jv holder = g; /* another holder shares the cursor */
+    jv left = jv_gen_drain(&a, holder);
+    CHECK(jv_list_len(left) == 2 && !jv_is_generator(left));
+    CHECK(jv_gen_remaining(g, &rest) == 0 && rest == NULL);
+    jv_gen_consume(g, 5); /* clamped */
+    CHECK(jv_gen_remaining(g, &rest) == 0);
+    /* frozen (shared across renders): iterates like a list, never moves */
+    jv f = jv_list(&a);
+    jv_list_append(f, jv_int(1));
+    f = jv_generator(f);
+    jv_freeze(f);
+    jv_gen_consume(f, 1);
+    CHECK(jv_gen_remaining(f, &rest) == 1);
+    arena_free(&a);
 }
 
 TEST(module_and_invoke)
@@ -434,7 +488,7 @@ static void *render_many(void *p)
         mlerr err = MLERR_INIT;
         jinja_render_opts opts = {.context = ctx, .arena = &a};
         char want[64];
-        snprintf(want, sizeof(want), "%d:%d", ta->id * 1000 + i, 3);
+        snprintf(want, sizeof(want), ta->id % 2 ? "<|%d:%d>" : "%d:%d", ta->id * 1000 + i, 3);
         if (!jinja_render(ta->t, &opts, &out, &err) || strcmp(strbuf_str(&out), want) != 0)
             ta->ok = false;
         strbuf_release(&out);
@@ -451,12 +505,17 @@ TEST(concurrent_renders)
     mlerr err = MLERR_INIT;
     const char *src = "{% from 'macros.j2' import hi %}{% set l = [] %}{% for i in range(3) %}{% "
                       "do l.append(i) %}{% endfor %}{{ n }}:{{ l|length }}";
+    /* the same through template inheritance and a generator */
+    const char *child = "{% extends 'base.j2' %}{% set l = range(3) | select('ge', 0) | list %}{% "
+                        "block head %}{% endblock %}{% block body %}{{ n }}:{{ l|length }}{% "
+                        "endblock %}";
     jinja_template *t = jinja_compile(env, "t.j2", src, strlen(src), &err);
-    CHECK(t != NULL);
+    jinja_template *t2 = jinja_compile(env, "child.j2", child, strlen(child), &err);
+    CHECK(t != NULL && t2 != NULL);
     pthread_t th[4];
     thread_arg args[4];
     for (int i = 0; i < 4; i++) {
-        args[i] = (thread_arg){.t = t, .id = i};
+        args[i] = (thread_arg){.t = i % 2 ? t2 : t, .id = i};
         pthread_create(&th[i], NULL, render_many, &args[i]);
     }
     for (int i = 0; i < 4; i++) {
@@ -464,6 +523,7 @@ TEST(concurrent_renders)
         CHECK(args[i].ok);
     }
     jinja_template_free(t);
+    jinja_template_free(t2);
     jinja_env_free(env);
 }
 
@@ -478,6 +538,8 @@ int main(void)
     RUN(undefined_modes);
     RUN(host_functions);
     RUN(loader_include_import);
+    RUN(inheritance_through_the_loader);
+    RUN(generators_are_single_use);
     RUN(module_and_invoke);
     RUN(concurrent_renders);
     return CHECK_DONE();
