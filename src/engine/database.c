@@ -5,6 +5,7 @@
 #include "engine/advert.h"
 
 #include "engine/lock.h"
+#include "engine/sql_trace.h"
 #include "util/arena.h"
 #include "util/fs.h"
 #include "util/log.h"
@@ -37,7 +38,8 @@ struct db {
 struct db_conn {
     db *owner;
     duckdb_connection raw;
-    pthread_t thread; /* the thread that called db_connect: the only one that may use it */
+    pthread_t thread;  /* the thread that called db_connect: the only one that may use it */
+    unsigned trace_id; /* names the connection in MALLARD_TRACE_SQL records */
 };
 
 /* registry_lock guards the list of open databases and each entry's
@@ -573,6 +575,7 @@ bool db_connect(db *d, db_conn **out, mlerr *err)
     }
     c->owner = d;
     c->thread = pthread_self();
+    c->trace_id = sql_trace_next_conn_id();
     pthread_mutex_lock(&registry_lock);
     d->connections++;
     pthread_mutex_unlock(&registry_lock);
@@ -671,6 +674,7 @@ void db_error_to_mlerr(const db_error *e, mlerr *err, int exit_code)
 bool db_exec(db_conn *c, const char *sql, duckdb_result *out, db_error *e)
 {
     check_owner_thread(c);
+    sql_trace_statement(c->trace_id, sql);
     duckdb_result r;
     if (duckdb_query(c->raw, sql, &r) == DuckDBError) {
         const char *msg = duckdb_result_error(&r);

@@ -100,7 +100,8 @@ void db_error_to_mlerr(const db_error *e, mlerr *err, int exit_code);
 
 /* Runs one or more statements.  On success *out (if not NULL) holds the last
  * statement's result, which the caller frees with duckdb_destroy_result; on
- * failure *e says why and nothing needs freeing but e. */
+ * failure *e says why and nothing needs freeing but e.  With MALLARD_TRACE_SQL
+ * set, the text is first appended to that file (sql_trace.h). */
 bool db_exec(db_conn *c, const char *sql, duckdb_result *out, db_error *e);
 /* Runs a query and returns the first column of its first row as text (heap,
  * NULL for SQL NULL or no rows). */
