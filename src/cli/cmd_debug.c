@@ -209,16 +209,9 @@ static void check_lock_holder(debug_run *run, const char *path)
 
 static db_options target_db_options(const dbt_target *t, double lock_timeout)
 {
-    return (db_options){
-        .path = t->abs_path,
-        .threads = t->threads,
-        .settings = t->settings,
-        .n_settings = t->n_settings,
-        .extensions = t->extensions,
-        .n_extensions = t->n_extensions,
-        .lock_timeout = lock_timeout,
-        .config_file = t->profiles_file,
-    };
+    db_options o = cli_target_db_options(t, lock_timeout);
+    o.threads = t->threads;
+    return o;
 }
 
 /* After everything is closed: a new instance reads the file from disk and

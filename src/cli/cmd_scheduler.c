@@ -87,14 +87,8 @@ static bool hold_database(cli_globals *g, arena *a, route_server *jobs, held_db 
     if (!sched_database) {
         if (!cli_setup_project(g, a, &p, err))
             return false;
-        const dbt_target *t = &p.target;
-        o.path = t->abs_path;
-        o.threads = t->threads;
-        o.settings = t->settings;
-        o.n_settings = t->n_settings;
-        o.extensions = t->extensions;
-        o.n_extensions = t->n_extensions;
-        o.config_file = t->profiles_file;
+        o = cli_target_db_options(&p.target, g->lock_timeout);
+        o.threads = p.target.threads;
     }
     if (!db_open(&o, &h->d, err))
         return false;

@@ -125,14 +125,8 @@ static int run_serve(cli_globals *g, int argc, const char **argv)
     } else {
         if (!cli_setup_project(g, &a, &p, &err))
             goto fail;
-        const dbt_target *t = &p.target;
-        o.path = t->abs_path;
-        o.threads = t->threads;
-        o.settings = t->settings;
-        o.n_settings = t->n_settings;
-        o.extensions = t->extensions;
-        o.n_extensions = t->n_extensions;
-        o.config_file = t->profiles_file;
+        o = cli_target_db_options(&p.target, o.lock_timeout);
+        o.threads = p.target.threads;
     }
     if (!db_open(&o, &d, &err) || !serve_endpoint_start(&flags, d, &ep, &err))
         goto fail;

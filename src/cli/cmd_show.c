@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "cli/project_summary.h"
 #include "cli/select_args.h"
+#include "cli/setup.h"
 #include "cli/show_table.h"
 #include "engine/database.h"
 #include "project/compile.h"
@@ -141,15 +142,7 @@ static int run_show(cli_globals *g, int argc, const char **argv)
     /* compiles the selection (and the graph that inline SQL resolves against) */
     if (!project_compile(p, &selected, !opt.inline_sql, &err))
         goto fail;
-    db_options dopt = {
-        .path = cp.target.abs_path,
-        .settings = cp.target.settings,
-        .n_settings = cp.target.n_settings,
-        .extensions = cp.target.extensions,
-        .n_extensions = cp.target.n_extensions,
-        .lock_timeout = g->lock_timeout,
-        .config_file = cp.target.profiles_file,
-    };
+    db_options dopt = cli_target_db_options(&cp.target, g->lock_timeout);
     if (!db_open(&dopt, &d, &err) || !db_connect(d, &c, &err))
         goto fail;
     log_info("%s", "");

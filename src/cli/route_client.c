@@ -39,16 +39,6 @@ static void on_signal(int signo)
     errno = saved;
 }
 
-static bool routable(const char *name)
-{
-    static const char *const names[] = {"build", "run", "seed", "test", "debug", "show", NULL};
-    for (const char *const *n = names; *n; n++) {
-        if (strcmp(*n, name) == 0)
-            return true;
-    }
-    return false;
-}
-
 static int connect_to(const char *path)
 {
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
@@ -94,20 +84,6 @@ static const char **absolute_args(arena *a, int nargs, const char **args)
     return out;
 }
 
-static bool write_all(int fd, const char *p, size_t len)
-{
-    while (len > 0) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-    }
-    return true;
-}
-
 /* Copies the owner's output until its exit code arrives; Ctrl-C and
  * SIGTERM become cancel messages. */
 static int relay(int fd)
@@ -142,9 +118,9 @@ static int relay(int fd)
         if (!route_recv(fd, &type, &payload, &len, ROUTE_MAX_MESSAGE))
             break;
         if (type == 'O') {
-            write_all(STDOUT_FILENO, payload, len);
+            fs_write_all(STDOUT_FILENO, payload, len);
         } else if (type == 'E') {
-            write_all(STDERR_FILENO, payload, len);
+            fs_write_all(STDERR_FILENO, payload, len);
         } else if (type == 'X' && len == 4) {
             const unsigned char *u = (const unsigned char *)payload;
             rc = (int)(((uint32_t)u[0] << 24) | ((uint32_t)u[1] << 16) | ((uint32_t)u[2] << 8) |
@@ -172,7 +148,7 @@ static int relay(int fd)
 
 bool route_client_try(const cli_command *cmd, cli_globals *g, int nargs, const char **args, int *rc)
 {
-    if (g->no_route || job_current() || !routable(cmd->name))
+    if (g->no_route || job_current() || !route_routable(cmd->name))
         return false;
     arena a = ARENA_INIT;
     cli_project cp;

@@ -6,12 +6,12 @@
 #include "cli/route_wire.h"
 #include "engine/advert.h"
 #include "util/arena.h"
+#include "util/fs.h"
 #include "util/jobctx.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
@@ -79,18 +79,7 @@ static void job_sink(void *ud, int stream, const char *data, size_t len)
 static void *watch_client(void *arg)
 {
     job *j = arg;
-    struct pollfd fds[2] = {{.fd = j->fd, .events = POLLIN},
-                            {.fd = j->watch_stop, .events = POLLIN}};
-    for (;;) {
-        if (poll(fds, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        if (fds[1].revents)
-            break;
-        if (!fds[0].revents)
-            continue;
+    while (fs_wait_readable(j->fd, j->watch_stop)) {
         char type;
         char *payload = NULL;
         size_t len;
@@ -183,21 +172,11 @@ static void restore_options(const cli_option *o, const opt_value *saved)
     }
 }
 
-static bool routable(const char *name)
-{
-    static const char *const names[] = {"build", "run", "seed", "test", "debug", "show", NULL};
-    for (const char *const *n = names; *n; n++) {
-        if (strcmp(*n, name) == 0)
-            return true;
-    }
-    return false;
-}
-
 /* Runs the request's command as cli_main would, in the job's context. */
 static int run_job_command(const route_request *req)
 {
     const cli_command *cmd = cli_find_command(req->command);
-    if (!cmd || !routable(req->command)) {
+    if (!cmd || !route_routable(req->command)) {
         job_eprintf("mallard: '%s' cannot be sent to the process that owns the database\n",
                     req->command);
         return EXIT_SETUP;
@@ -414,18 +393,7 @@ static void take_connection(route_server *rs, int fd)
 static void *accept_main(void *arg)
 {
     route_server *rs = arg;
-    struct pollfd fds[2] = {{.fd = rs->listen_fd, .events = POLLIN},
-                            {.fd = rs->stop_fd, .events = POLLIN}};
-    for (;;) {
-        if (poll(fds, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        if (fds[1].revents)
-            break;
-        if (!fds[0].revents)
-            continue;
+    while (fs_wait_readable(rs->listen_fd, rs->stop_fd)) {
         int fd = accept4(rs->listen_fd, NULL, NULL, SOCK_CLOEXEC);
         if (fd >= 0)
             take_connection(rs, fd);

@@ -2,6 +2,7 @@
  * route_wire.h). */
 #include "cli/route_wire.h"
 
+#include "util/fs.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -27,18 +28,14 @@ static bool send_all(int fd, const char *p, size_t len)
     return true;
 }
 
-static bool recv_all(int fd, char *p, size_t len)
+bool route_routable(const char *name)
 {
-    while (len > 0) {
-        ssize_t n = recv(fd, p, len, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
+    static const char *const names[] = {"build", "run", "seed", "test", "debug", "show", NULL};
+    for (const char *const *n = names; *n; n++) {
+        if (strcmp(*n, name) == 0)
+            return true;
     }
-    return true;
+    return false;
 }
 
 bool route_send(int fd, char type, const void *data, size_t len)
@@ -55,13 +52,13 @@ bool route_recv(int fd, char *type, char **payload, size_t *len, size_t max)
 {
     *payload = NULL;
     unsigned char head[5];
-    if (!recv_all(fd, (char *)head, sizeof(head)))
+    if (!fs_read_all(fd, (char *)head, sizeof(head)))
         return false;
     size_t n = ((size_t)head[1] << 24) | ((size_t)head[2] << 16) | ((size_t)head[3] << 8) | head[4];
     if (n > max)
         return false;
     char *buf = xmalloc(n + 1);
-    if (!recv_all(fd, buf, n)) {
+    if (!fs_read_all(fd, buf, n)) {
         free(buf);
         return false;
     }

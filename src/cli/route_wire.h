@@ -39,6 +39,9 @@ typedef struct route_request {
     const char **env;
 } route_request;
 
+/* The commands a job may carry: the ones that open the database. */
+bool route_routable(const char *command);
+
 /* Sends one message; false when the peer is gone (never raises SIGPIPE). */
 bool route_send(int fd, char type, const void *data, size_t len);
 /* Reads one message into *payload (heap, NUL-terminated, freed by the

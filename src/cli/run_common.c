@@ -2,6 +2,7 @@
 #include "cli/run_common.h"
 
 #include "cli/project_summary.h"
+#include "cli/setup.h"
 #include "engine/advert.h"
 #include "engine/database.h"
 #include "exec/runtime_compile.h"
@@ -95,15 +96,7 @@ int run_command(const char *which, work_mode mode, const run_args *ra, cli_globa
     /* before db_open: DuckDB's threads must inherit the blocked signals */
     if (!sigwatch_start(on_signal, &target, &watch, &err))
         goto fail;
-    db_options dopt = {
-        .path = cp.target.abs_path,
-        .settings = cp.target.settings,
-        .n_settings = cp.target.n_settings,
-        .extensions = cp.target.extensions,
-        .n_extensions = cp.target.n_extensions,
-        .lock_timeout = g->lock_timeout,
-        .config_file = cp.target.profiles_file,
-    };
+    db_options dopt = cli_target_db_options(&cp.target, g->lock_timeout);
     /* others aimed at this file are told a Mallard build holds it (this
      * process takes no jobs, so they wait for the lock); a job routed to
      * us runs under its owner's advertisement */

@@ -50,3 +50,16 @@ bool cli_setup_project(cli_globals *g, arena *a, cli_project *out, mlerr *err)
     };
     return profile_resolve(a, &req, &out->target, err);
 }
+
+db_options cli_target_db_options(const dbt_target *t, double lock_timeout)
+{
+    return (db_options){
+        .path = t->abs_path,
+        .settings = t->settings,
+        .n_settings = t->n_settings,
+        .extensions = t->extensions,
+        .n_extensions = t->n_extensions,
+        .lock_timeout = lock_timeout,
+        .config_file = t->profiles_file,
+    };
+}

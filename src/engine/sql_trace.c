@@ -1,6 +1,7 @@
 /* sql_trace: the MALLARD_TRACE_SQL statement log (see sql_trace.h). */
 #include "engine/sql_trace.h"
 
+#include "util/fs.h"
 #include "util/strbuf.h"
 
 #include <errno.h>
@@ -39,20 +40,6 @@ unsigned sql_trace_next_conn_id(void)
     return atomic_fetch_add(&conn_counter, 1) + 1;
 }
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 void sql_trace_statement(unsigned conn_id, const char *sql)
 {
     pthread_once(&trace_once, trace_open);
@@ -68,7 +55,7 @@ void sql_trace_statement(unsigned conn_id, const char *sql)
     strbuf_addf(&rec, "-- mallard-trace conn=%u bytes=%zu\n", conn_id, len);
     strbuf_add(&rec, sql, len);
     strbuf_addc(&rec, '\n');
-    if (!write_all(trace_fd, rec.buf, rec.len)) {
+    if (!fs_write_all(trace_fd, rec.buf, rec.len)) {
         fprintf(stderr, "mallard: cannot write the MALLARD_TRACE_SQL file: %s; tracing stops\n",
                 strerror(errno));
         close(trace_fd);

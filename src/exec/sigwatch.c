@@ -3,11 +3,11 @@
  * eventfd that sigwatch_stop writes to, so it never spins. */
 #include "exec/sigwatch.h"
 
+#include "util/fs.h"
 #include "util/jobctx.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -30,25 +30,14 @@ struct sigwatch {
 static void *watch_main(void *arg)
 {
     sigwatch *w = arg;
-    struct pollfd fds[2] = {{.fd = w->sig_fd, .events = POLLIN},
-                            {.fd = w->stop_fd, .events = POLLIN}};
-    for (;;) {
-        if (poll(fds, 2, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            break;
-        }
-        if (fds[1].revents)
-            break;
-        if (fds[0].revents) {
-            struct signalfd_siginfo si;
-            ssize_t got = read(w->sig_fd, &si, sizeof(si));
-            if (got != (ssize_t)sizeof(si))
-                continue;
-            int expected = 0;
-            atomic_compare_exchange_strong(&w->first_signal, &expected, (int)si.ssi_signo);
-            w->on_signal(w->ctx, (int)si.ssi_signo);
-        }
+    while (fs_wait_readable(w->sig_fd, w->stop_fd)) {
+        struct signalfd_siginfo si;
+        ssize_t got = read(w->sig_fd, &si, sizeof(si));
+        if (got != (ssize_t)sizeof(si))
+            continue;
+        int expected = 0;
+        atomic_compare_exchange_strong(&w->first_signal, &expected, (int)si.ssi_signo);
+        w->on_signal(w->ctx, (int)si.ssi_signo);
     }
     return NULL;
 }

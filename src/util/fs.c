@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -140,6 +141,52 @@ char *fs_absolute(arena *a, const char *path)
     return result;
 }
 
+bool fs_write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+bool fs_read_all(int fd, void *data, size_t len)
+{
+    char *p = data;
+    while (len > 0) {
+        ssize_t n = read(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+bool fs_wait_readable(int fd, int stop_fd)
+{
+    struct pollfd fds[2] = {{.fd = fd, .events = POLLIN}, {.fd = stop_fd, .events = POLLIN}};
+    for (;;) {
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR)
+                continue;
+            return false;
+        }
+        if (fds[1].revents)
+            return false;
+        if (fds[0].revents)
+            return true;
+    }
+}
+
 bool fs_write_atomic(const char *path, const void *data, size_t len, mlerr *err)
 {
     char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
@@ -149,21 +196,12 @@ bool fs_write_atomic(const char *path, const void *data, size_t len, mlerr *err)
         free(tmp);
         return false;
     }
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t n = write(fd, p, left);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            mlerr_set(err, EXIT_SETUP, "%s: cannot write: %s", tmp, strerror(errno));
-            close(fd);
-            unlink(tmp);
-            free(tmp);
-            return false;
-        }
-        p += n;
-        left -= (size_t)n;
+    if (!fs_write_all(fd, data, len)) {
+        mlerr_set(err, EXIT_SETUP, "%s: cannot write: %s", tmp, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        free(tmp);
+        return false;
     }
     if (close(fd) != 0 || rename(tmp, path) != 0) {
         mlerr_set(err, EXIT_SETUP, "%s: cannot write: %s", path, strerror(errno));

@@ -1,4 +1,4 @@
-/* fs: files and paths, with errors that name the path. */
+/* fs: files, paths and descriptors, with errors that name the path. */
 #ifndef MALLARD_UTIL_FS_H
 #define MALLARD_UTIL_FS_H
 
@@ -23,6 +23,13 @@ char *fs_dirname(arena *a, const char *path);
 char *fs_absolute(arena *a, const char *path);
 /* Writes data to path through a temporary file and rename(2), so readers
  * see the old file or the new one, never half of either. */
+/* write()/read() until len bytes are through, retrying on EINTR; false on
+ * an error or (reading) an early end of file. */
+bool fs_write_all(int fd, const void *data, size_t len);
+bool fs_read_all(int fd, void *data, size_t len);
+/* Waits until fd is readable (true) or stop_fd is, or poll fails (false):
+ * the loop of every thread that serves one descriptor until told to stop. */
+bool fs_wait_readable(int fd, int stop_fd);
 bool fs_write_atomic(const char *path, const void *data, size_t len, mlerr *err);
 
 #endif
