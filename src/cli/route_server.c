@@ -112,32 +112,31 @@ static size_t count_options(const cli_option *o)
     return n;
 }
 
+/* How many bytes an option of this type keeps at its dest. */
+static size_t option_size(opt_type type)
+{
+    switch (type) {
+    case OPT_FLAG:
+    case OPT_FLAG_FALSE:
+        return sizeof(bool);
+    case OPT_STRING:
+        return sizeof(const char *);
+    case OPT_DOUBLE:
+        return sizeof(double);
+    case OPT_INT:
+        return sizeof(int);
+    case OPT_STRING_LIST:
+        return sizeof(strlist);
+    default:
+        return 0;
+    }
+}
+
 static void save_options(const cli_option *o, opt_value *saved)
 {
-    for (size_t k = 0; o && o->long_name; o++, k++) {
-        if (!o->dest)
-            continue;
-        switch (o->type) {
-        case OPT_FLAG:
-        case OPT_FLAG_FALSE:
-            saved[k].b = *(bool *)o->dest;
-            break;
-        case OPT_STRING:
-            saved[k].s = *(const char **)o->dest;
-            break;
-        case OPT_DOUBLE:
-            saved[k].d = *(double *)o->dest;
-            break;
-        case OPT_INT:
-            saved[k].i = *(int *)o->dest;
-            break;
-        case OPT_STRING_LIST:
-            saved[k].l = *(strlist *)o->dest;
-            break;
-        default:
-            break;
-        }
-    }
+    for (size_t k = 0; o && o->long_name; o++, k++)
+        if (o->dest)
+            memcpy(&saved[k], o->dest, option_size(o->type));
 }
 
 static void restore_options(const cli_option *o, const opt_value *saved)
@@ -145,30 +144,13 @@ static void restore_options(const cli_option *o, const opt_value *saved)
     for (size_t k = 0; o && o->long_name; o++, k++) {
         if (!o->dest)
             continue;
-        switch (o->type) {
-        case OPT_FLAG:
-        case OPT_FLAG_FALSE:
-            *(bool *)o->dest = saved[k].b;
-            break;
-        case OPT_STRING:
-            *(const char **)o->dest = saved[k].s;
-            break;
-        case OPT_DOUBLE:
-            *(double *)o->dest = saved[k].d;
-            break;
-        case OPT_INT:
-            *(int *)o->dest = saved[k].i;
-            break;
-        case OPT_STRING_LIST: {
+        if (o->type == OPT_STRING_LIST) {
+            /* the job's parse grew its own list */
             strlist *l = o->dest;
             if (l->items != saved[k].l.items)
                 free(l->items);
-            *l = saved[k].l;
-            break;
         }
-        default:
-            break;
-        }
+        memcpy(o->dest, &saved[k], option_size(o->type));
     }
 }
 

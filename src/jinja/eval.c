@@ -1722,6 +1722,8 @@ typedef struct block_ref {
 
 static bool render_block(render *r, block_ref ref, strbuf *out);
 static const jinja_template *load_template(render *r, const node *at, jv name, bool *missing);
+static const jinja_template *load_or_fail(render *r, const node *at, jv name);
+static void fail_not_found(render *r, const node *at, jv name);
 
 static jinja_status block_call(jinja_call *call, void *ud, const jv *args, size_t nargs,
                                const jv_kwarg *kwargs, size_t nkwargs, jv *result)
@@ -1797,17 +1799,9 @@ static xstatus exec_extends(render *r, scope *sc, const node *n)
         fail_undefined(r, n->a, name);
         return X_FAIL;
     }
-    bool missing = false;
-    const jinja_template *t = load_template(r, n, name, &missing);
-    if (!t) {
-        if (missing) {
-            strbuf msg = STRBUF_INIT;
-            jv_to_str(name, &msg);
-            fail(r, n, "template '%s' not found", strbuf_str(&msg));
-            strbuf_release(&msg);
-        }
+    const jinja_template *t = load_or_fail(r, n, name);
+    if (!t)
         return X_FAIL;
-    }
     rt->parent = t;
     rt->extends_at = n;
     return X_OK;
@@ -1900,6 +1894,25 @@ static const jinja_template *load_template(render *r, const node *at, jv name, b
     return t;
 }
 
+static void fail_not_found(render *r, const node *at, jv name)
+{
+    strbuf msg = STRBUF_INIT;
+    jv_to_str(name, &msg);
+    fail(r, at, "template '%s' not found", strbuf_str(&msg));
+    strbuf_release(&msg);
+}
+
+/* load_template for extends and import, where a missing template is an
+ * error (include may ignore it). */
+static const jinja_template *load_or_fail(render *r, const node *at, jv name)
+{
+    bool missing = false;
+    const jinja_template *t = load_template(r, at, name, &missing);
+    if (!t && missing)
+        fail_not_found(r, at, name);
+    return t;
+}
+
 static jv module_getattr(struct jinja_call *call, void *self, const char *attr)
 {
     jv *dict = self;
@@ -1976,10 +1989,7 @@ static xstatus exec_include(render *r, scope *sc, const node *n, strbuf *out)
     if (!t) {
         if (n->flags & NF_IGNORE_MISSING)
             return X_OK;
-        strbuf msg = STRBUF_INIT;
-        jv_to_str(name, &msg);
-        fail(r, n, "template '%s' not found", strbuf_str(&msg));
-        strbuf_release(&msg);
+        fail_not_found(r, n, name);
         return X_FAIL;
     }
     if (r->depth >= r->max_depth) {
@@ -2002,17 +2012,9 @@ static bool import_module(render *r, scope *sc, const node *n, jv *module)
     jv name;
     if (!eval(r, sc, n->a, &name))
         return false;
-    bool missing = false;
-    const jinja_template *t = load_template(r, n, name, &missing);
-    if (!t) {
-        if (missing) {
-            strbuf msg = STRBUF_INIT;
-            jv_to_str(name, &msg);
-            fail(r, n, "template '%s' not found", strbuf_str(&msg));
-            strbuf_release(&msg);
-        }
+    const jinja_template *t = load_or_fail(r, n, name);
+    if (!t)
         return false;
-    }
     if (n->flags & NF_WITH_CONTEXT)
         return make_module(r, n, t, sc, false, module);
     for (module_cache *m = r->modules; m; m = m->next) {
