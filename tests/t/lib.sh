@@ -52,6 +52,25 @@ rc_is() {
   [ "$rc" -eq "$1" ] || { echo "exit code $rc, expected $1"; cat "$SCRATCH/out"; return 1; }
 }
 
+# seed_style_deployment DB_FILE: the layout Cosmos users deploy -- $deploy
+# with .env (DUCKDB_DATABASE_PATH=$deploy/DB_FILE) and dags/, and the dbt
+# project "shop" at $proj whose profile reads the path through env_var.
+seed_style_deployment() {
+  deploy=$SCRATCH/deploy
+  proj=$deploy/dbt/shop
+  mkdir -p "$deploy/dags" "$proj/models"
+  printf 'DUCKDB_DATABASE_PATH=%s/%s\n' "$deploy" "$1" >"$deploy/.env"
+  printf 'name: shop\nprofile: shop\n' >"$proj/dbt_project.yml"
+  cat >"$proj/profiles.yml" <<'YML'
+shop:
+  target: dev
+  outputs:
+    dev:
+      type: duckdb
+      path: "{{ env_var('DUCKDB_DATABASE_PATH') }}"
+YML
+}
+
 finish() {
   echo "$passed passed, $failed failed"
   if [ "$failed" -eq 0 ]; then

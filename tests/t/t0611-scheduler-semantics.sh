@@ -5,19 +5,7 @@
 # first one's PID, and kill -9 mid-run then restart with one run per interval.
 . "$(dirname "$0")/lib.sh"
 
-deploy=$SCRATCH/deploy
-proj=$deploy/dbt/shop
-mkdir -p "$deploy/dags" "$proj/models"
-printf 'DUCKDB_DATABASE_PATH=%s/warehouse.duckdb\n' "$deploy" >"$deploy/.env"
-printf 'name: shop\nprofile: shop\n' >"$proj/dbt_project.yml"
-cat >"$proj/profiles.yml" <<'YML'
-shop:
-  target: dev
-  outputs:
-    dev:
-      type: duckdb
-      path: "{{ env_var('DUCKDB_DATABASE_PATH') }}"
-YML
+seed_style_deployment warehouse.duckdb
 # flaky fails on its first two tries: a pre-hook outside the transaction
 # counts the tries in a table that survives the failure.
 cat >"$proj/models/flaky.sql" <<'SQL'

@@ -4,19 +4,7 @@
 # running), the run stays running, and a restart finishes it.
 . "$(dirname "$0")/lib.sh"
 
-deploy=$SCRATCH/deploy
-proj=$deploy/dbt/shop
-mkdir -p "$deploy/dags" "$proj/models"
-printf 'DUCKDB_DATABASE_PATH=%s/w.duckdb\n' "$deploy" >"$deploy/.env"
-printf 'name: shop\nprofile: shop\n' >"$proj/dbt_project.yml"
-cat >"$proj/profiles.yml" <<'YML'
-shop:
-  target: dev
-  outputs:
-    dev:
-      type: duckdb
-      path: "{{ env_var('DUCKDB_DATABASE_PATH') }}"
-YML
+seed_style_deployment w.duckdb
 printf "{{ config(materialized='table') }}\nselect count(*) as n from range(100000000000) where range %% 7 = 3\n" \
   >"$proj/models/slow.sql"
 day=$(date -u -d "@$(( $(date -u +%s) / 86400 * 86400 - 86400 ))" +%Y-%m-%d)

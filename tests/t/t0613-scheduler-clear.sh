@@ -6,19 +6,7 @@
 # --only-failed); the run goes back to queued and finishes again.
 . "$(dirname "$0")/lib.sh"
 
-deploy=$SCRATCH/deploy
-proj=$deploy/dbt/shop
-mkdir -p "$deploy/dags" "$proj/models"
-printf 'DUCKDB_DATABASE_PATH=%s/w.duckdb\n' "$deploy" >"$deploy/.env"
-printf 'name: shop\nprofile: shop\n' >"$proj/dbt_project.yml"
-cat >"$proj/profiles.yml" <<'YML'
-shop:
-  target: dev
-  outputs:
-    dev:
-      type: duckdb
-      path: "{{ env_var('DUCKDB_DATABASE_PATH') }}"
-YML
+seed_style_deployment w.duckdb
 # b fails while ctl.csv says so; the test flips the file between runs.
 printf 'ok\n0\n' >"$deploy/ctl.csv"
 printf "{{ config(materialized='table') }}\nselect 1 as id, '{{ flags.WHICH }}' as which\n" \

@@ -8,19 +8,7 @@
 #    without goes failed (its dependant upstream_failed, the run failed).
 . "$(dirname "$0")/lib.sh"
 
-deploy=$SCRATCH/deploy
-proj=$deploy/dbt/shop
-mkdir -p "$deploy/dags" "$proj/models"
-printf 'DUCKDB_DATABASE_PATH=%s/w.duckdb\n' "$deploy" >"$deploy/.env"
-printf 'name: shop\nprofile: shop\n' >"$proj/dbt_project.yml"
-cat >"$proj/profiles.yml" <<'YML'
-shop:
-  target: dev
-  outputs:
-    dev:
-      type: duckdb
-      path: "{{ env_var('DUCKDB_DATABASE_PATH') }}"
-YML
+seed_style_deployment w.duckdb
 for i in 1 2 3 4 5; do
   printf "{{ config(materialized='table') }}\nselect '{{ var(\"day\", \"none\") }}' as day, count(*) as n from range(3000000) where range %% 7 = %d\n" \
     "$i" >"$proj/models/lim_$i.sql"
