@@ -179,6 +179,8 @@ static void keep_result_strings(exec_result *r, arena *keep)
     r->message = r->message ? arena_strdup(keep, r->message) : NULL;
     r->adapter_message = r->adapter_message ? arena_strdup(keep, r->adapter_message) : NULL;
     r->compiled_code = r->compiled_code ? arena_strdup(keep, r->compiled_code) : NULL;
+    /* a test's audit table is named in the scratch arena */
+    r->relation_name = r->relation_name ? arena_strdup(keep, r->relation_name) : NULL;
 }
 
 static runner_outcome run_item(void *ctx, uint32_t item, int worker)
