@@ -715,3 +715,55 @@ void db_interrupt(db_conn *c)
 {
     duckdb_interrupt(c->raw);
 }
+
+/* --- relation turns ------------------------------------------------------- */
+
+/* turns_lock guards the busy list; turns_changed wakes waiters when a turn
+ * ends.  The list is short (one entry per running materialization). */
+typedef struct relation_turn {
+    const db *d;
+    char *relation;
+} relation_turn;
+
+static pthread_mutex_t turns_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t turns_changed = PTHREAD_COND_INITIALIZER;
+static relation_turn *turns;
+static size_t n_turns, cap_turns;
+
+static ssize_t find_turn(const db *d, const char *relation)
+{
+    for (size_t i = 0; i < n_turns; i++)
+        if (turns[i].d == d && strcmp(turns[i].relation, relation) == 0)
+            return (ssize_t)i;
+    return -1;
+}
+
+void db_relation_turn_begin(db *d, const char *relation)
+{
+    pthread_mutex_lock(&turns_lock);
+    while (find_turn(d, relation) >= 0)
+        pthread_cond_wait(&turns_changed, &turns_lock);
+    if (n_turns == cap_turns) {
+        cap_turns = cap_turns ? 2 * cap_turns : 8;
+        turns = xrealloc(turns, cap_turns * sizeof(*turns));
+    }
+    turns[n_turns++] = (relation_turn){d, xstrdup(relation)};
+    pthread_mutex_unlock(&turns_lock);
+}
+
+void db_relation_turn_end(db *d, const char *relation)
+{
+    pthread_mutex_lock(&turns_lock);
+    ssize_t i = find_turn(d, relation);
+    if (i >= 0) {
+        free(turns[i].relation);
+        turns[i] = turns[--n_turns];
+        if (n_turns == 0) {
+            free(turns);
+            turns = NULL;
+            cap_turns = 0;
+        }
+    }
+    pthread_cond_broadcast(&turns_changed);
+    pthread_mutex_unlock(&turns_lock);
+}

@@ -69,6 +69,15 @@ int db_refcount(const db *d);
 /* The DuckDB handle, for layers that need the raw C API. */
 duckdb_database db_raw(db *d);
 
+/* Relation turns.  Sessions of this process that write the same relation
+ * at once (two runs of one DAG building one model, say) would meet DuckDB's
+ * write-write conflict and could use up their retries while the other's
+ * build runs; instead they take turns.  Blocks until no other thread holds
+ * (d, relation); one relation at a time per thread, so turns cannot
+ * deadlock. */
+void db_relation_turn_begin(db *d, const char *relation);
+void db_relation_turn_end(db *d, const char *relation);
+
 /* A new connection for the calling thread (see "Threads" above). */
 bool db_connect(db *d, db_conn **out, mlerr *err);
 void db_disconnect(db_conn *c);

@@ -238,7 +238,13 @@ static runner_outcome run_item(void *ctx, uint32_t item, int worker)
             set_error(r, a, &err);
         } else {
             m.hooks = hooks;
-            if (mat_execute(c, &m, &s->o.mat, &mr, &err)) {
+            bool turn = n->relation_name != NULL;
+            if (turn)
+                db_relation_turn_begin(s->d, n->relation_name);
+            bool built = mat_execute(c, &m, &s->o.mat, &mr, &err);
+            if (turn)
+                db_relation_turn_end(s->d, n->relation_name);
+            if (built) {
                 r->status = EXEC_SUCCESS;
                 r->message = mr.message;
                 r->adapter_message = mr.message;
@@ -254,7 +260,13 @@ static runner_outcome run_item(void *ctx, uint32_t item, int worker)
             set_error(r, a, &err);
         } else {
             spec.hooks = hooks;
-            if (seed_load(c, &spec, s->o.full_refresh, &s->o.mat, a, &sr, &err)) {
+            bool turn = n->relation_name != NULL;
+            if (turn)
+                db_relation_turn_begin(s->d, n->relation_name);
+            bool loaded = seed_load(c, &spec, s->o.full_refresh, &s->o.mat, a, &sr, &err);
+            if (turn)
+                db_relation_turn_end(s->d, n->relation_name);
+            if (loaded) {
                 r->status = EXEC_SUCCESS;
                 r->message = sr.message;
                 r->adapter_message = sr.message;

@@ -5,6 +5,7 @@
 #include "util/log.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <strings.h>
@@ -473,6 +474,55 @@ TEST(interrupt_from_another_thread)
     db_close(d);
 }
 
+/* Two threads wanting one relation take turns; another relation, or the
+ * same name on another database, does not wait. */
+typedef struct turn_taker {
+    db *d;
+    const char *relation;
+    atomic_bool got;
+} turn_taker;
+
+static void *take_turn(void *arg)
+{
+    turn_taker *t = arg;
+    db_relation_turn_begin(t->d, t->relation);
+    atomic_store(&t->got, true);
+    db_relation_turn_end(t->d, t->relation);
+    return NULL;
+}
+
+TEST(relation_turns)
+{
+    /* scratch_path reuses one buffer: open each before naming the next */
+    db *d1, *d2;
+    mlerr err = MLERR_INIT;
+    db_options o1 = {.path = scratch_path("turns1.duckdb")};
+    CHECK(db_open(&o1, &d1, &err));
+    db_options o2 = {.path = scratch_path("turns2.duckdb")};
+    CHECK(db_open(&o2, &d2, &err));
+    CHECK(d1 != d2);
+    db_relation_turn_begin(d1, "\"main\".\"orders\"");
+    turn_taker same = {d1, "\"main\".\"orders\"", false};
+    turn_taker other = {d1, "\"main\".\"customers\"", false};
+    turn_taker elsewhere = {d2, "\"main\".\"orders\"", false};
+    pthread_t ts, to, te;
+    CHECK(pthread_create(&ts, NULL, take_turn, &same) == 0);
+    CHECK(pthread_create(&to, NULL, take_turn, &other) == 0);
+    CHECK(pthread_create(&te, NULL, take_turn, &elsewhere) == 0);
+    pthread_join(to, NULL);
+    pthread_join(te, NULL);
+    CHECK(atomic_load(&other.got));
+    CHECK(atomic_load(&elsewhere.got));
+    usleep(50 * 1000); /* the waiter had every chance to run */
+    CHECK(!atomic_load(&same.got));
+    db_relation_turn_end(d1, "\"main\".\"orders\"");
+    pthread_join(ts, NULL);
+    CHECK(atomic_load(&same.got));
+    db_close(d1);
+    db_close(d2);
+    mlerr_clear(&err);
+}
+
 int main(void)
 {
     const char *tmp = getenv("MALLARD_TEST_TMP");
@@ -494,6 +544,7 @@ int main(void)
     RUN(concurrent_opens_share_one_handle);
     RUN(one_connection_per_thread);
     RUN(interrupt_from_another_thread);
+    RUN(relation_turns);
     int rc = CHECK_DONE();
     if (rc == 0) {
         char cmd[400];
