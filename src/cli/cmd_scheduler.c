@@ -221,7 +221,7 @@ const cli_command cmd_scheduler = {
         "State lives in MALLARD_HOME (default .mallard beside the dags folder).  SIGINT or "
         "SIGTERM interrupts running tasks and marks them for retry.  With --once it runs what "
         "is due now and exits 0 if every run succeeded, 1 otherwise.  The databases its tasks "
-        "open stay open, and `mallard build|run|seed|test|debug` aimed at them are sent here "
+        "open stay open, and `mallard build|run|seed|test|debug|show` aimed at them are sent here "
         "(README: Sharing the database).  With --serve it also serves the database (--database, "
         "else "
         "the profile's) to PostgreSQL clients, with `mallard serve`'s options.",

@@ -1,7 +1,7 @@
 /* route_client: sending a command to the Mallard process that owns its
  * database, instead of waiting for that process's lock.
  *
- * `mallard build|run|seed|test|debug` first resolve their target database
+ * `mallard build|run|seed|test|debug|show` first resolve their target database
  * (the .env files, dbt_project.yml and the profile, as a local run does).
  * If "<db>.mallard" names a live Mallard process with a job socket
  * (engine/advert.h), the command is sent there (route_server.h): the

@@ -1,7 +1,7 @@
 /* route_server: the job channel of a process that owns databases (`mallard
  * serve`, `mallard scheduler`).
  *
- * Other `mallard build|run|seed|test|debug` processes aimed at a database
+ * Other `mallard build|run|seed|test|debug|show` processes aimed at a database
  * this process owns send their command here instead of failing on DuckDB's
  * lock (route_client.c; the messages are in route_wire.h).  The channel is
  * a Unix socket in a private directory ($XDG_RUNTIME_DIR/mallard, else
