@@ -19,9 +19,10 @@ static bool fuzz_loader(void *ud, const char *name, const char **source, size_t 
         *len = sizeof(macros) - 1;
         return true;
     }
-    static const char base[] = "<{% block a %}A{{ v }}{% endblock %}|{% for i in [1, 2] %}{% block b "
-                               "scoped %}{{ i }}{% block c %}C{% endblock %}{% endblock %}{% endfor "
-                               "%}{% set w = 1 %}{% block d required %} {% endblock %}>";
+    static const char base[] =
+        "<{% block a %}A{{ v }}{% endblock %}|{% for i in [1, 2] %}{% block b "
+        "scoped %}{{ i }}{% block c %}C{% endblock %}{% endblock %}{% endfor "
+        "%}{% set w = 1 %}{% block d required %} {% endblock %}>";
     if (!strcmp(name, "_base.j2")) {
         *source = base;
         *len = sizeof(base) - 1;
