@@ -5,6 +5,7 @@
 #include "cli/setup.h"
 #include "engine/advert.h"
 #include "engine/database.h"
+#include "engine/preopen.h"
 #include "exec/runtime_compile.h"
 #include "exec/session.h"
 #include "exec/sigwatch.h"
@@ -62,8 +63,24 @@ int run_command(const char *which, work_mode mode, const run_args *ra, cli_globa
     sigwatch *watch = NULL;
     db *d = NULL;
     exec_session *s = NULL;
+    db_preopen *early = NULL;
     cancel_target target = {.lock = PTHREAD_MUTEX_INITIALIZER};
-    if (!cli_load_project(g, &a, ra->vars, &cp, &p, &err))
+    if (!cli_setup_project(g, &a, &cp, &err))
+        goto fail;
+    db_options dopt = cli_target_db_options(&cp.target, g->lock_timeout);
+    /* others aimed at this file are told a Mallard build holds it (this
+     * process takes no jobs, so they wait for the lock); a job routed to
+     * us runs under its owner's advertisement */
+    if (!job_current())
+        advert_set_self(&(advert_self){.command = which});
+    /* DuckDB opens while the project loads and compiles (engine/preopen.h) */
+    early = db_preopen_start(&dopt);
+    project_load_opts lopts = {
+        .project_dir = cp.project.dir,
+        .target = &cp.target,
+        .vars_yaml = ra->vars,
+    };
+    if (!project_load(&lopts, &p, &err))
         goto fail;
     cli_log_found(p);
     if (!cli_select_nodes(&ra->sel, p, &a, &selected, &err))
@@ -96,13 +113,9 @@ int run_command(const char *which, work_mode mode, const run_args *ra, cli_globa
     /* before db_open: DuckDB's threads must inherit the blocked signals */
     if (!sigwatch_start(on_signal, &target, &watch, &err))
         goto fail;
-    db_options dopt = cli_target_db_options(&cp.target, g->lock_timeout);
-    /* others aimed at this file are told a Mallard build holds it (this
-     * process takes no jobs, so they wait for the lock); a job routed to
-     * us runs under its owner's advertisement */
-    if (!job_current())
-        advert_set_self(&(advert_self){.command = which});
-    if (!db_open(&dopt, &d, &err))
+    d = db_preopen_take(early);
+    early = NULL;
+    if (!d && !db_open(&dopt, &d, &err))
         goto fail;
     log_info("Concurrency: %d threads (target='%s')", threads,
              cp.target.target_name ? cp.target.target_name : "dev");
@@ -127,6 +140,7 @@ int run_command(const char *which, work_mode mode, const run_args *ra, cli_globa
     }
     goto done;
 fail:
+    db_preopen_abandon(early);
     rc = cli_fail(&err);
 done:
     if (s)
