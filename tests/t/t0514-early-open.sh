@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# t0512: build/run/seed/test open DuckDB on a helper thread while the
+# t0514: build/run/seed/test open DuckDB on a helper thread while the
 # project loads (engine/preopen.h).  What must not change: a project that
 # fails to load leaves no database file that was not there before and
 # leaves an existing one untouched; a file held by another process is
