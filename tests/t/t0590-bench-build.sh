@@ -13,6 +13,8 @@ check "bench exits 0" rc_is 0
 check "figure 1: build against direct SQL" out_has "ratio build/direct:"
 check "figure 1: every node passed" out_has "PASS=28 WARN=0 ERROR=0 SKIP=0 TOTAL=28"
 check "figure 2: threads speed-up" out_has "ratio speed-up threads=2 over threads=1:"
+check "figure 2: with DuckDB at one thread" out_has "DuckDB threads=1"
+check "figure 2: with DuckDB's default pool" out_has "DuckDB threads: DuckDB's default"
 check "figure 2: machine ceiling" out_has "machine ceiling: 2 busy processes got"
 check "figure 3: process per node" out_has "ratio per-node/build:"
 check "figure 4: shop RSS" out_has "shop build:"
