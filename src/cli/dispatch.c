@@ -6,12 +6,14 @@
 #include "cli/cli.h"
 
 #include "cli/route_client.h"
+#include "cli/setup.h"
 
 #include "util/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifndef MALLARD_VERSION
 #define MALLARD_VERSION "0.0.0"
@@ -20,8 +22,16 @@
 /* Global flags that take a value, so the command name is not mistaken for one. */
 static bool takes_value(const char *arg)
 {
-    static const char *const valued[] = {"--project-dir", "--profiles-dir", "--target", "-t",
-                                         "--log-level",   "--lock-timeout", NULL};
+    static const char *const valued[] = {"--project-dir",
+                                         "--profiles-dir",
+                                         "--target",
+                                         "-t",
+                                         "--log-level",
+                                         "--lock-timeout",
+                                         "--log-path",
+                                         "--log-level-file",
+                                         "--log-file-max-bytes",
+                                         NULL};
     if (strchr(arg, '='))
         return false;
     for (const char *const *v = valued; *v; v++) {
@@ -97,8 +107,12 @@ int cli_main(int argc, char **argv)
         log_set_level(level);
         log_set_color(g.color);
         /* a database another Mallard process owns: the job goes there */
+        struct timespec started;
+        clock_gettime(CLOCK_MONOTONIC, &started);
         if (!route_client_try(cmd, &g, nargs, args, &rc))
             rc = cmd->run(&g, parsed_argc, parsed_argv);
+        /* the command's logs/dbt.log, if it opened one */
+        cli_log_finish(cmd->name, rc, &started);
     }
     free(args);
     return rc;
