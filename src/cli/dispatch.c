@@ -48,7 +48,10 @@ static void print_usage(FILE *out)
                  "database.\n\nCommands:\n");
     for (const cli_command *const *c = cli_commands; *c; c++)
         fprintf(out, "  %-12s %s\n", (*c)->name, (*c)->summary);
-    fprintf(out, "\nRun 'mallard help COMMAND' for a command's options.\n");
+    fprintf(out, "\nRun 'mallard help COMMAND' for a command's options.\n"
+                 "\nCommands that read a project append to logs/dbt.log in it (--log-path DIR,\n"
+                 "--log-level-file LEVEL, --log-file-max-bytes BYTES); build, run, seed and test\n"
+                 "also write target/compiled/, target/run/ and target/run_results.json.\n");
 }
 
 int cli_main(int argc, char **argv)
