@@ -46,7 +46,10 @@ typedef struct cli_globals {
     const char *log_level;
     bool color; /* false after --no-color / --no-use-colors */
     double lock_timeout;
-    bool no_route; /* --no-route: never send the job to the database's owner */
+    bool no_route;                  /* --no-route: never send the job to the database's owner */
+    const char *log_path;           /* --log-path: the log file's directory */
+    const char *log_level_file;     /* --log-level-file */
+    const char *log_file_max_bytes; /* --log-file-max-bytes (parsed by cli_log_start) */
 } cli_globals;
 
 typedef struct cli_command {

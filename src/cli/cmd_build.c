@@ -20,9 +20,12 @@ const cli_command cmd_build = {
              "[--full-refresh] [--fail-fast] [--store-failures]",
     .options = build_options,
     .run = run_build,
-    .description = "Seeds, models and snapshots are built and tests run right after the nodes they "
-                   "test, in dependency order on a pool of worker threads sharing one DuckDB "
-                   "database; an error-severity test failure skips everything downstream.  Exit "
-                   "code 0 when everything passed, 1 when a node failed, 2 on "
-                   "errors or when interrupted (Ctrl-C, SIGTERM).",
+    .description =
+        "Seeds, models and snapshots are built and tests run right after the nodes they "
+        "test, in dependency order on a pool of worker threads sharing one DuckDB "
+        "database; an error-severity test failure skips everything downstream.  Exit "
+        "code 0 when everything passed, 1 when a node failed, 2 on "
+        "errors or when interrupted (Ctrl-C, SIGTERM).  "
+        "Writes target/run_results.json, target/compiled/ and target/run/<project>/<path> (the "
+        "statement that built each node), and appends to logs/dbt.log (see --log-path).",
 };

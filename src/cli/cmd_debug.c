@@ -368,6 +368,12 @@ static int run_debug(cli_globals *g, int argc, const char **argv)
         arena_free(&a);
         return rc;
     }
+    if (!cli_log_start(g, &p, &err)) {
+        int rc = cli_fail(&err);
+        mlerr_clear(&err);
+        arena_free(&a);
+        return rc;
+    }
     const dbt_target *t = &p.target;
     for (int i = 0; i < 2; i++) {
         if (p.dotenv_files[i])

@@ -350,7 +350,7 @@ static int run_ls(cli_globals *g, int argc, const char **argv)
     }
     if (!parse_types(&ls.exclude_resource_types, &excluded, "exclude-resource-type", &a, &err))
         goto fail;
-    if (!cli_setup_project(g, &a, &cp, &err))
+    if (!cli_setup_project(g, &a, &cp, &err) || !cli_log_start(g, &cp, &err))
         goto fail;
     project_load_opts opts = {
         .project_dir = cp.project.dir,

@@ -24,5 +24,7 @@ const cli_command cmd_run = {
         "Builds each selected model as its materialization says (view, table, incremental; "
         "ephemeral models are inlined), in dependency order on a pool of worker threads sharing "
         "one DuckDB database.  Exit code 0 when everything passed, 1 when a node failed, 2 on "
-        "errors or when interrupted (Ctrl-C, SIGTERM).",
+        "errors or when interrupted (Ctrl-C, SIGTERM).  "
+        "Writes target/run_results.json, target/compiled/ and target/run/<project>/<path> (the "
+        "statement that built each node), and appends to logs/dbt.log (see --log-path).",
 };

@@ -20,8 +20,11 @@ const cli_command cmd_seed = {
              "[--full-refresh] [--fail-fast] [--store-failures]",
     .options = seed_options,
     .run = run_seed,
-    .description = "Loads each selected seed through DuckDB's CSV reader into its table; a re-run "
-                   "replaces the rows, --full-refresh drops and recreates the table.  Exit code 0 "
-                   "when everything passed, 1 when a node failed, 2 on "
-                   "errors or when interrupted (Ctrl-C, SIGTERM).",
+    .description =
+        "Loads each selected seed through DuckDB's CSV reader into its table; a re-run "
+        "replaces the rows, --full-refresh drops and recreates the table.  Exit code 0 "
+        "when everything passed, 1 when a node failed, 2 on "
+        "errors or when interrupted (Ctrl-C, SIGTERM).  "
+        "Writes target/run_results.json, target/compiled/ and target/run/<project>/<path> (the "
+        "statement that built each node), and appends to logs/dbt.log (see --log-path).",
 };

@@ -23,5 +23,7 @@ const cli_command cmd_test = {
     .description =
         "Runs each selected data test and reports PASS, WARN or FAIL with the number of failing "
         "rows, as dbt does.  Exit code 0 when everything passed, 1 when a node failed, 2 on "
-        "errors or when interrupted (Ctrl-C, SIGTERM).",
+        "errors or when interrupted (Ctrl-C, SIGTERM).  "
+        "Writes target/run_results.json, target/compiled/ and target/run/<project>/<path> (the "
+        "statement that built each node), and appends to logs/dbt.log (see --log-path).",
 };

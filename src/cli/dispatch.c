@@ -6,12 +6,14 @@
 #include "cli/cli.h"
 
 #include "cli/route_client.h"
+#include "cli/setup.h"
 
 #include "util/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #ifndef MALLARD_VERSION
 #define MALLARD_VERSION "0.0.0"
@@ -20,8 +22,16 @@
 /* Global flags that take a value, so the command name is not mistaken for one. */
 static bool takes_value(const char *arg)
 {
-    static const char *const valued[] = {"--project-dir", "--profiles-dir", "--target", "-t",
-                                         "--log-level",   "--lock-timeout", NULL};
+    static const char *const valued[] = {"--project-dir",
+                                         "--profiles-dir",
+                                         "--target",
+                                         "-t",
+                                         "--log-level",
+                                         "--lock-timeout",
+                                         "--log-path",
+                                         "--log-level-file",
+                                         "--log-file-max-bytes",
+                                         NULL};
     if (strchr(arg, '='))
         return false;
     for (const char *const *v = valued; *v; v++) {
@@ -38,7 +48,10 @@ static void print_usage(FILE *out)
                  "database.\n\nCommands:\n");
     for (const cli_command *const *c = cli_commands; *c; c++)
         fprintf(out, "  %-12s %s\n", (*c)->name, (*c)->summary);
-    fprintf(out, "\nRun 'mallard help COMMAND' for a command's options.\n");
+    fprintf(out, "\nRun 'mallard help COMMAND' for a command's options.\n"
+                 "\nCommands that read a project append to logs/dbt.log in it (--log-path DIR,\n"
+                 "--log-level-file LEVEL, --log-file-max-bytes BYTES); build, run, seed and test\n"
+                 "also write target/compiled/, target/run/ and target/run_results.json.\n");
 }
 
 int cli_main(int argc, char **argv)
@@ -97,8 +110,12 @@ int cli_main(int argc, char **argv)
         log_set_level(level);
         log_set_color(g.color);
         /* a database another Mallard process owns: the job goes there */
+        struct timespec started;
+        clock_gettime(CLOCK_MONOTONIC, &started);
         if (!route_client_try(cmd, &g, nargs, args, &rc))
             rc = cmd->run(&g, parsed_argc, parsed_argv);
+        /* the command's logs/dbt.log, if it opened one */
+        cli_log_finish(cmd->name, rc, &started);
     }
     free(args);
     return rc;

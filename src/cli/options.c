@@ -29,6 +29,13 @@ static cli_option global_options[] = {
      "once)"},
     {"no-route", 0, OPT_FLAG, NULL, "MALLARD_NO_ROUTE", NULL,
      "run here even when a Mallard process owns the database (default: send the job to it)"},
+    {"log-path", 0, OPT_STRING, NULL, "DBT_LOG_PATH", "DIR",
+     "where dbt.log is written (default: `log-path` in dbt_project.yml, else logs/ in the "
+     "project)"},
+    {"log-level-file", 0, OPT_STRING, NULL, "DBT_LOG_LEVEL_FILE", "LEVEL",
+     "the least severe lines dbt.log gets: debug, info, warn, error or none (default: debug)"},
+    {"log-file-max-bytes", 0, OPT_STRING, NULL, "DBT_LOG_FILE_MAX_BYTES", "BYTES",
+     "rotate dbt.log at this size, keeping 5 old files (default: 10485760; 0: never)"},
     {0},
 };
 
@@ -43,6 +50,9 @@ static void bind_globals(cli_globals *g)
     global_options[6].dest = &g->color;
     global_options[7].dest = &g->lock_timeout;
     global_options[8].dest = &g->no_route;
+    global_options[9].dest = &g->log_path;
+    global_options[10].dest = &g->log_level_file;
+    global_options[11].dest = &g->log_file_max_bytes;
 }
 
 static const cli_option *find_long(const cli_option *opts, const char *name, size_t len)

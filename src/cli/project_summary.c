@@ -7,7 +7,8 @@ bool cli_load_project(cli_globals *g, arena *a, const char *vars, cli_project *c
                       mlerr *err)
 {
     *out = NULL;
-    if (!cli_setup_project(g, a, cp, err))
+    /* the log file first: the project takes its invocation id */
+    if (!cli_setup_project(g, a, cp, err) || !cli_log_start(g, cp, err))
         return false;
     project_load_opts opts = {
         .project_dir = cp->project.dir,

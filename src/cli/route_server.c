@@ -4,6 +4,7 @@
 
 #include "cli/cli.h"
 #include "cli/route_wire.h"
+#include "cli/setup.h"
 #include "engine/advert.h"
 #include "util/arena.h"
 #include "util/fs.h"
@@ -197,7 +198,11 @@ static int run_job_command(const route_request *req)
         } else {
             log_set_level(level);
             log_set_color(g.color);
+            struct timespec started;
+            clock_gettime(CLOCK_MONOTONIC, &started);
             rc = cmd->run(&g, argc, argv);
+            /* the job's logs/dbt.log, in the client's project */
+            cli_log_finish(cmd->name, rc, &started);
         }
     }
     restore_options(cmd->options, saved);

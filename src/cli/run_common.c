@@ -108,6 +108,7 @@ int run_command(const char *which, work_mode mode, const run_args *ra, cli_globa
         .compile_ctx = p,
         .run_hooks = exec_render_run_hooks,
         .write_run_results = true,
+        .write_run_sql = true,
     };
 
     /* before db_open: DuckDB's threads must inherit the blocked signals */

@@ -173,7 +173,8 @@ bool test_execute(db_conn *conn, const char *test_name, const char *compiled_sql
         main_sql = arena_printf(a, "select * from %s", out->stored_in);
     }
     duckdb_result r;
-    if (!db_exec(conn, test_wrap_sql(a, main_sql, c), &r, &e)) {
+    out->main_sql = test_wrap_sql(a, main_sql, c);
+    if (!db_exec(conn, out->main_sql, &r, &e)) {
         set_error(a, out, e.message);
         db_error_release(&e);
         return true;

@@ -74,6 +74,7 @@ typedef struct test_outcome {
     long long failures;    /* the failures column (0 for ERROR) */
     const char *message;   /* dbt's: "Got 3 results, configured to fail if !=0"; NULL on PASS */
     const char *stored_in; /* store_failures: the audit relation as SQL; else NULL */
+    const char *main_sql;  /* the wrapped query sent (target/run/), or NULL */
 } test_outcome;
 
 /* dbt's classification of the one result row. */

@@ -97,6 +97,22 @@ void mat_plan_init(mat_plan *p)
 {
     memset(p, 0, sizeof(*p));
     p->main = -1;
+    p->main_first = -1;
+}
+
+void mat_keep_main(const mat_plan *p, const mat_exec_opts *o, mat_result *res)
+{
+    if (!o->keep_main || p->main < 0)
+        return;
+    int first = p->main_first >= 0 ? p->main_first : p->main;
+    strbuf sb = STRBUF_INIT;
+    for (int i = first; i <= p->main; i++) {
+        if (i > first)
+            strbuf_adds(&sb, ";\n\n");
+        strbuf_adds(&sb, p->txn.items[i]);
+    }
+    res->main_sql = arena_strndup(o->keep_main, strbuf_str(&sb), sb.len);
+    strbuf_release(&sb);
 }
 
 void mat_add_main(arena *a, mat_plan *p, const char *sql)
@@ -495,6 +511,8 @@ bool mat_run_plan(db_conn *c, const char *node_name, const mat_plan *p, const ma
     if (p->create_schema && !o->schemas_exist)
         schema = (sql_list){.items = one, .n = 1, .cap = 1};
     list_ctx schema_step = {.list = &schema};
+    /* dbt writes the main statement out before it runs it */
+    mat_keep_main(p, o, res);
     bool ok =
         mat_with_retries(c, node_name, o, step_autocommit_list, &schema_step, &res->retries, &e) &&
         mat_with_retries(c, node_name, o, step_autocommit_list, &before, &res->retries, &e);
@@ -538,6 +556,7 @@ bool mat_execute(db_conn *c, const mat_model *m, const mat_exec_opts *o, mat_res
     res->retries = 0;
     res->full_refresh = false;
     res->message = "OK";
+    res->main_sql = NULL;
     if (m->kind == MAT_EPHEMERAL)
         return true;
 

@@ -118,6 +118,8 @@ typedef struct mat_plan {
     sql_list after;            /* autocommit, after the commit (drop the backup) */
     sql_list on_failure;       /* best effort after a rollback (drop temporary tables) */
     int main;                  /* index in txn of dbt's "main" statement, or -1 */
+    int main_first;            /* where dbt's "main" block starts in txn when it is more than main
+                                * itself (delete+insert's delete), else -1 */
 } mat_plan;
 
 /* The pure planners.  `existing` is what the catalog holds under the
@@ -153,6 +155,9 @@ typedef struct mat_exec_opts {
      * only reaches a statement that is running, so a cancel that lands
      * between two statements is caught here.  NULL: never. */
     const atomic_bool *cancelled;
+    /* Where to copy the main block's SQL (mat_result.main_sql, for
+     * target/run/); NULL: not kept. */
+    arena *keep_main;
 } mat_exec_opts;
 
 mat_exec_opts mat_exec_defaults(void);
@@ -162,6 +167,9 @@ typedef struct mat_result {
     int retries;             /* transaction conflicts retried */
     bool full_refresh;       /* incremental: it was (re)built whole */
     const char *message;     /* dbt's adapter response message: "OK" (static) */
+    /* dbt's "main" block as it was sent (statements joined by ";\n\n"), in
+     * o->keep_main; NULL when not kept or it was never reached. */
+    const char *main_sql;
 } mat_result;
 
 /* Runs a plan on c: create_schema (unless o->schemas_exist), before,

@@ -275,11 +275,15 @@ bool mat_plan_incremental_apply(arena *a, const mat_model *m, const column_list 
     case MAT_APPEND:
         mat_add_main(a, out, insert_from(a, m, &tmp, dest));
         break;
-    case MAT_DELETE_INSERT:
+    case MAT_DELETE_INSERT: {
+        /* dbt-duckdb's delete+insert is one "main" block: both statements */
+        int first = (int)out->txn.n;
         if (m->n_unique_key)
             sql_list_add(a, &out->txn, delete_matching(a, m, &tmp));
         mat_add_main(a, out, insert_from(a, m, &tmp, dest));
+        out->main_first = first;
         break;
+    }
     case MAT_MERGE:
         mat_add_main(a, out, merge_into(a, m, &tmp, dest));
         break;
@@ -295,6 +299,8 @@ typedef struct incr_ctx {
     const mat_model *m;
     mat_plan *plan;
     size_t staged; /* txn statements of the build step (before apply adds) */
+    const mat_exec_opts *o;
+    mat_result *res;
     long long rows;
     mlerr *err;
     bool plan_failed; /* apply refused (on_schema_change=fail): not retryable */
@@ -305,6 +311,7 @@ static bool step_stage_and_apply(db_conn *c, void *ctx, db_error *e)
     incr_ctx *x = ctx;
     x->plan->txn.n = x->staged; /* a retry plans the apply afresh */
     x->plan->main = -1;
+    x->plan->main_first = -1;
     if (!db_exec(c, "begin transaction", NULL, e))
         return false;
     if (!mat_run_list(c, &x->plan->txn, 0, -1, NULL, e))
@@ -319,6 +326,7 @@ static bool step_stage_and_apply(db_conn *c, void *ctx, db_error *e)
         e->kind = DB_ERR_OTHER;
         goto rollback;
     }
+    mat_keep_main(x->plan, x->o, x->res);
     if (!mat_run_list(c, &x->plan->txn, x->staged, x->plan->main, &x->rows, e) ||
         !db_exec(c, "commit", NULL, e))
         goto rollback;
@@ -358,7 +366,14 @@ bool mat_incremental_execute(db_conn *c, arena *a, const mat_model *m, const mat
     list_ctx before = {.list = &plan.before};
     if (!mat_with_retries(c, m->name, o, step_list, &before, &res->retries, &e))
         goto fail;
-    incr_ctx x = {.a = a, .m = m, .plan = &plan, .staged = plan.txn.n, .rows = -1, .err = err};
+    incr_ctx x = {.a = a,
+                  .m = m,
+                  .plan = &plan,
+                  .staged = plan.txn.n,
+                  .o = o,
+                  .res = res,
+                  .rows = -1,
+                  .err = err};
     if (!mat_with_retries(c, m->name, o, step_stage_and_apply, &x, &res->retries, &e)) {
         mat_run_quietly(c, &plan.on_failure);
         if (x.plan_failed) {

@@ -12,6 +12,8 @@ const char *mat_sql_create_as(arena *a, const char *what, const relation *r, con
 const char *mat_sql_create_schema(arena *a, const relation *r);
 const char *mat_sql_drop_if_exists(arena *a, relation_kind k, const relation *r);
 void mat_add_hooks(arena *a, sql_list *to, const sql_list *hooks);
+/* Copies the plan's main block into res->main_sql (o->keep_main), if kept. */
+void mat_keep_main(const mat_plan *p, const mat_exec_opts *o, mat_result *res);
 /* Marks sql as the plan's main statement and appends it to txn. */
 void mat_add_main(arena *a, mat_plan *p, const char *sql);
 /* The table swap (see materialize.c), also incremental's full build. */

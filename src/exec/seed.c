@@ -474,6 +474,7 @@ bool seed_load(db_conn *c, const seed_spec *s, bool full_refresh_flag, const mat
     mat_add_hooks(a, &plan.txn, &s->hooks.pre);
     if (existing == REL_TABLE && full_refresh)
         sql_list_add(a, &plan.txn, mat_sql_drop_if_exists(a, REL_TABLE, &s->target));
+    const char *create_or_truncate;
     if (existing == REL_NONE || full_refresh) {
         strbuf sb = STRBUF_INIT;
         strbuf_adds(&sb, "create table ");
@@ -485,15 +486,16 @@ bool seed_load(db_conn *c, const seed_spec *s, bool full_refresh_flag, const mat
             strbuf_addf(&sb, " %s", cols[i].type);
         }
         strbuf_adds(&sb, ")");
-        sql_list_add(a, &plan.txn, arena_strdup(a, strbuf_str(&sb)));
+        create_or_truncate = arena_strdup(a, strbuf_str(&sb));
         strbuf_release(&sb);
     } else {
         strbuf sb = STRBUF_INIT;
         strbuf_adds(&sb, "delete from ");
         relation_render(&sb, &s->target);
-        sql_list_add(a, &plan.txn, arena_strdup(a, strbuf_str(&sb)));
+        create_or_truncate = arena_strdup(a, strbuf_str(&sb));
         strbuf_release(&sb);
     }
+    sql_list_add(a, &plan.txn, create_or_truncate);
     strbuf ins = STRBUF_INIT;
     strbuf_adds(&ins, "insert into ");
     relation_render(&ins, &s->target);
@@ -505,6 +507,9 @@ bool seed_load(db_conn *c, const seed_spec *s, bool full_refresh_flag, const mat
     strbuf_adds(&ins, " from ");
     relation_render(&ins, &staging);
     mat_add_main(a, &plan, arena_strdup(a, strbuf_str(&ins)));
+    /* dbt's seed "main": get_csv_sql(create_or_truncate, load) */
+    res->main_sql =
+        arena_printf(a, "%s;\n-- dbt seed --\n%s", create_or_truncate, strbuf_str(&ins));
     strbuf_release(&ins);
     mat_add_hooks(a, &plan.txn, &s->hooks.post);
     sql_list_add(a, &plan.after, mat_sql_drop_if_exists(a, REL_TABLE, &staging));

@@ -60,6 +60,9 @@ typedef struct seed_result {
     bool full_refresh;   /* dropped and recreated */
     const char *message; /* dbt's status: "INSERT 12" or "CREATE 12" (arena) */
     column_list columns; /* the target's columns and types (arena) */
+    /* what dbt's seed writes to target/run/: the create-or-truncate, "--
+     * dbt seed --", the load (arena); NULL if loading never got that far */
+    const char *main_sql;
 } seed_result;
 
 /* Loads the seed on c.  Errors: a malformed CSV is "<display_path>:<line>:

@@ -6,12 +6,14 @@
 #include "exec/datatest.h"
 #include "exec/materialize_internal.h"
 #include "exec/run_results.h"
+#include "exec/run_sql.h"
 #include "exec/runner.h"
 #include "exec/seed.h"
 #include "util/log.h"
 #include "util/xalloc.h"
 
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,6 +103,10 @@ static bool on_worker_start(void *ctx, int worker, mlerr *err)
 {
     exec_session *s = ctx;
     db_conn *c = NULL;
+    /* dbt's worker threads, as its log file names them */
+    char name[32];
+    snprintf(name, sizeof name, "Thread-%d (worker)", worker + 1);
+    log_set_thread_name(name);
     if (!db_connect(s->d, &c, err))
         return false;
     pthread_mutex_lock(&s->lock);
@@ -117,6 +123,7 @@ static void on_worker_stop(void *ctx, int worker)
     s->conns[worker] = NULL;
     pthread_mutex_unlock(&s->lock);
     db_disconnect(c);
+    log_set_thread_name(NULL);
 }
 
 /* Called with the runner's lock held while the item runs on `worker`, so
@@ -183,6 +190,17 @@ static void keep_result_strings(exec_result *r, arena *keep)
     r->relation_name = r->relation_name ? arena_strdup(keep, r->relation_name) : NULL;
 }
 
+/* target/run/: a file that cannot be written is worth a warning, not the
+ * node (it ran). */
+static void write_run_sql(exec_session *s, const pnode *n, const char *sql)
+{
+    log_file_msg(LOG_DEBUG, "Writing runtime SQL for node \"%s\"", n->unique_id);
+    mlerr err = MLERR_INIT;
+    if (!run_sql_write(s->p, n, sql, &err))
+        log_warn("%s", mlerr_message(&err));
+    mlerr_clear(&err);
+}
+
 static runner_outcome run_item(void *ctx, uint32_t item, int worker)
 {
     exec_session *s = ctx;
@@ -203,6 +221,11 @@ static runner_outcome run_item(void *ctx, uint32_t item, int worker)
     bool color = log_color_enabled();
     if (!s->o.quiet)
         log_info("%s", console_start_line(a, n, index, (int)s->w->n, color));
+    log_file_msg(LOG_DEBUG, "Began running node %s", n->unique_id);
+    /* the main statement is copied into the scratch arena for target/run/ */
+    mat_exec_opts mo = s->o.mat;
+    mo.keep_main = a;
+    const char *main_sql = NULL;
 
     mlerr err = MLERR_INIT;
     const char *sql = n->compiled_code;
@@ -241,7 +264,8 @@ static runner_outcome run_item(void *ctx, uint32_t item, int worker)
             bool turn = n->relation_name != NULL;
             if (turn)
                 db_relation_turn_begin(s->d, n->relation_name);
-            bool built = mat_execute(c, &m, &s->o.mat, &mr, &err);
+            bool built = mat_execute(c, &m, &mo, &mr, &err);
+            main_sql = mr.main_sql;
             if (turn)
                 db_relation_turn_end(s->d, n->relation_name);
             if (built) {
@@ -263,7 +287,8 @@ static runner_outcome run_item(void *ctx, uint32_t item, int worker)
             bool turn = n->relation_name != NULL;
             if (turn)
                 db_relation_turn_begin(s->d, n->relation_name);
-            bool loaded = seed_load(c, &spec, s->o.full_refresh, &s->o.mat, a, &sr, &err);
+            bool loaded = seed_load(c, &spec, s->o.full_refresh, &mo, a, &sr, &err);
+            main_sql = sr.main_sql;
             if (turn)
                 db_relation_turn_end(s->d, n->relation_name);
             if (loaded) {
@@ -278,10 +303,12 @@ static runner_outcome run_item(void *ctx, uint32_t item, int worker)
     } else if (n->type == NODE_TEST) {
         test_config tc;
         test_outcome to;
+        to.main_sql = NULL;
         if (!test_config_from_node(n, s->o.store_failures, &tc, &err) ||
-            !test_execute(c, n->name, sql, &tc, &s->o.mat, a, &to, &err)) {
+            !test_execute(c, n->name, sql, &tc, &mo, a, &to, &err)) {
             set_error(r, a, &err);
         } else {
+            main_sql = to.main_sql;
             static const exec_status map[] = {EXEC_PASS, EXEC_WARN, EXEC_FAIL, EXEC_ERROR};
             r->status = map[to.status];
             r->message = to.message;
@@ -299,8 +326,11 @@ static runner_outcome run_item(void *ctx, uint32_t item, int worker)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     r->execution_time = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     mlerr_clear(&err);
+    if (main_sql && s->o.write_run_sql)
+        write_run_sql(s, n, main_sql);
     if (!s->o.quiet)
         log_info("%s", console_result_line(a, r, index, (int)s->w->n, color));
+    log_file_msg(LOG_DEBUG, "Finished running node %s", n->unique_id);
     keep_result_strings(r, &s->worker_arenas[worker]);
     arena_free(&scratch);
     finished(s, item);

@@ -59,6 +59,7 @@ typedef struct exec_options {
     exec_run_hooks_fn run_hooks;
     bool quiet;             /* no console lines (tests) */
     bool write_run_results; /* write <target>/run_results.json at the end */
+    bool write_run_sql;     /* write each node's main statement to <target>/run/ (run_sql.h) */
 } exec_options;
 
 typedef struct exec_report {

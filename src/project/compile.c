@@ -92,7 +92,7 @@ static bool gather_ctes(compiler *C, uint32_t idx, uint32_t **order, size_t *n, 
     return true;
 }
 
-static const char *compiled_rel_path(arena *a, const project *p, const pnode *n)
+const char *project_node_write_path(arena *a, const project *p, const pnode *n, const char *subdir)
 {
     const char *b1 = strrchr(n->path, '/'), *b2 = strrchr(n->original_file_path, '/');
     b1 = b1 ? b1 + 1 : n->path;
@@ -100,7 +100,7 @@ static const char *compiled_rel_path(arena *a, const project *p, const pnode *n)
     const char *path = strcmp(b1, b2) == 0
                            ? n->original_file_path
                            : arena_printf(a, "%s/%s", n->original_file_path, n->path);
-    return arena_printf(a, "%s/compiled/%s/%s", p->target_path, n->package_name, path);
+    return arena_printf(a, "%s/%s/%s/%s", p->target_path, subdir, n->package_name, path);
 }
 
 static bool finish_node(compiler *C, uint32_t idx, bool write_files)
@@ -122,7 +122,7 @@ static bool finish_node(compiler *C, uint32_t idx, bool write_files)
         strbuf sb = STRBUF_INIT;
         compile_inject_ctes(C->c[idx].sql, ctes, k, &sb);
         n->compiled_code = arena_strndup(&p->arena, strbuf_str(&sb), sb.len);
-        n->compiled_path = compiled_rel_path(&p->arena, p, n);
+        n->compiled_path = project_node_write_path(&p->arena, p, n, "compiled");
         free(ctes);
         if (write_files) {
             arena a = ARENA_INIT;

@@ -9,6 +9,8 @@
 #include "project/graph_index.h"
 #include "project/loader.h"
 #include "project/parse_render.h"
+#include "util/log.h"
+#include "util/uuid.h"
 #include "util/xalloc.h"
 
 #include <stdio.h>
@@ -20,24 +22,12 @@
 
 static void make_invocation_id(project *p)
 {
-    /* a random UUID4, as dbt's invocation_id */
-    unsigned char b[16];
-    FILE *f = fopen("/dev/urandom", "rb");
-    if (!f || fread(b, 1, sizeof b, f) != sizeof b) {
-        struct timeval tv;
-        gettimeofday(&tv, NULL);
-        srand((unsigned)(tv.tv_usec ^ tv.tv_sec ^ getpid()));
-        for (size_t i = 0; i < sizeof b; i++)
-            b[i] = (unsigned char)rand();
-    }
-    if (f)
-        fclose(f);
-    b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-    b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-    p->invocation_id = arena_printf(
-        &p->arena, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-        b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-        b[15]);
+    /* dbt's invocation_id: the one the log file's block is headed with
+     * when a command opened it, so dbt.log and run_results.json agree */
+    char id[37];
+    if (!log_invocation_id(id))
+        uuid4_string(id);
+    p->invocation_id = arena_strdup(&p->arena, id);
     struct timeval tv;
     gettimeofday(&tv, NULL);
     struct tm tm;

@@ -23,6 +23,7 @@ struct job_ctx {
     void (*on_cancel)(void *ud);
     void *cancel_ud;
     bool cancelled;
+    void *log_file; /* log.c's; read and written only under log.c's log_lock */
 };
 
 static _Thread_local job_ctx *bound;
@@ -176,6 +177,16 @@ int job_log_level(const job_ctx *j)
 void job_set_log_level(job_ctx *j, int level)
 {
     j->level = level;
+}
+
+void *job_log_file(const job_ctx *j)
+{
+    return j->log_file;
+}
+
+void job_set_log_file(job_ctx *j, void *f)
+{
+    j->log_file = f;
 }
 
 bool job_color(const job_ctx *j)

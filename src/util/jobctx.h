@@ -8,7 +8,8 @@
  * same code as a local run; it consults this context at the few places
  * that touch process-wide state:
  *   - log.c writes a job's lines, at the job's level and colour, to the
- *     job's sink instead of stdout (job_write for stderr-style text);
+ *     job's sink instead of stdout (job_write for stderr-style text), and
+ *     to the job's own log file, never the owner's;
  *   - job_getenv / job_setenv_default stand in for getenv / setenv(.., 0);
  *   - sigwatch registers its callback with job_on_cancel instead of
  *     blocking signals.
@@ -71,6 +72,11 @@ int job_log_level(const job_ctx *j);
 void job_set_log_level(job_ctx *j, int level);
 bool job_color(const job_ctx *j);
 void job_set_color(job_ctx *j, bool on);
+/* The job's log file (logs/dbt.log of the client's project): an opaque
+ * pointer that log.c owns and guards with its log lock; the job's command
+ * closes it before the job ends. */
+void *job_log_file(const job_ctx *j);
+void job_set_log_file(job_ctx *j, void *f);
 
 /* Cancelling: the job's runner registers fn (NULL to unregister); job_cancel
  * calls it (once per job_cancel, under cancel_lock, so unregistering waits

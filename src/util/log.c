@@ -1,21 +1,29 @@
-/* log: timestamped, lock-protected console lines (see log.h). */
+/* log: timestamped, lock-protected console lines and the log file (see log.h). */
 #include "util/log.h"
 
+#include "util/fs.h"
 #include "util/jobctx.h"
+#include "util/strbuf.h"
+#include "util/uuid.h"
+#include "util/xalloc.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
-/* log_lock guards every field below and the stdout/log-file streams. */
+/* log_lock guards every field below, stdout, every log_file (the process's
+ * and the jobs') and the jobs' log-file pointers. */
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static log_level current_level = LOG_INFO;
 static bool color_on = false;
-static FILE *log_file = NULL;
+static struct log_file *process_file = NULL; /* outside jobs */
 
 bool log_level_parse(const char *name, log_level *out)
 {
@@ -95,42 +103,214 @@ const char *log_color_code(log_color c)
     return codes[c];
 }
 
-bool log_open_file(const char *path)
+/* --- the log file ------------------------------------------------------------ */
+
+enum {
+    FILE_BUFFER = 32 * 1024
+};
+
+typedef struct log_file {
+    int fd;
+    char *path;
+    strbuf pending;     /* whole lines not yet written */
+    long long size;     /* bytes in the file, counting pending */
+    log_file_options o; /* o.version is not kept */
+    char invocation_id[37];
+} log_file;
+
+static _Thread_local char thread_name[32];
+
+void log_set_thread_name(const char *name)
 {
-    FILE *f = fopen(path, "a");
+    snprintf(thread_name, sizeof thread_name, "%s", name ? name : "");
+}
+
+/* The current job's file, or the process's outside a job; call both with
+ * log_lock held. */
+static log_file *current_file(void)
+{
+    job_ctx *j = job_current();
+    return j ? job_log_file(j) : process_file;
+}
+
+static void set_current_file(log_file *f)
+{
+    job_ctx *j = job_current();
+    if (j)
+        job_set_log_file(j, f);
+    else
+        process_file = f;
+}
+
+static void flush_file(log_file *f)
+{
+    if (f->pending.len && f->fd >= 0)
+        fs_write_all(f->fd, f->pending.buf, f->pending.len);
+    strbuf_reset(&f->pending);
+}
+
+static int open_append(const char *path)
+{
+    return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
+}
+
+/* dbt.log.<backups-1> -> .<backups>, ..., dbt.log -> dbt.log.1, as
+ * Python's RotatingFileHandler does, then a fresh dbt.log. */
+static void rotate(log_file *f)
+{
+    flush_file(f);
+    if (f->fd >= 0)
+        close(f->fd);
+    size_t len = strlen(f->path) + 16;
+    char *from = xmalloc(len), *to = xmalloc(len);
+    for (int i = f->o.backups - 1; i >= 1; i--) {
+        snprintf(from, len, "%s.%d", f->path, i);
+        snprintf(to, len, "%s.%d", f->path, i + 1);
+        rename(from, to);
+    }
+    if (f->o.backups > 0) {
+        snprintf(to, len, "%s.1", f->path);
+        rename(f->path, to);
+    } else {
+        unlink(f->path);
+    }
+    free(from);
+    free(to);
+    f->fd = open_append(f->path);
+    f->size = 0;
+}
+
+/* The text without colour: escape sequences are for terminals. */
+static void add_without_color(strbuf *sb, const char *msg)
+{
+    const char *run = msg;
+    for (const char *p = msg; *p; p++) {
+        if (p[0] != '\033' || p[1] != '[')
+            continue;
+        strbuf_add(sb, run, (size_t)(p - run));
+        p += 2;
+        while (*p && !(*p >= '@' && *p <= '~'))
+            p++;
+        if (!*p) {
+            run = p;
+            break;
+        }
+        run = p + 1;
+    }
+    strbuf_adds(sb, run);
+}
+
+static const char *level_name(log_level level);
+
+/* Appends one line in dbt's debug text format; call with log_lock held. */
+static void file_line(log_file *f, const struct timeval *tv, log_level level, const char *prefix,
+                      const char *msg)
+{
+    if (level < f->o.level || f->o.level == LOG_NONE)
+        return;
+    struct tm tm;
+    localtime_r(&tv->tv_sec, &tm);
+    char stamp[16];
+    strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+    size_t before = f->pending.len;
+    if (prefix)
+        strbuf_adds(&f->pending, prefix);
+    strbuf_addf(&f->pending, "%s.%06ld [%-5s] [%-10.10s]: ", stamp, (long)tv->tv_usec,
+                level_name(level), thread_name[0] ? thread_name : "MainThread");
+    add_without_color(&f->pending, msg);
+    strbuf_addc(&f->pending, '\n');
+    size_t added = f->pending.len - before;
+    if (f->o.max_bytes > 0 && f->size > 0 && f->size + (long long)added >= f->o.max_bytes) {
+        /* the new line starts the next file */
+        char *line = xmalloc(added);
+        memcpy(line, f->pending.buf + before, added);
+        f->pending.len = before;
+        rotate(f);
+        strbuf_add(&f->pending, line, added);
+        free(line);
+    }
+    f->size += (long long)added;
+    if (f->pending.len >= FILE_BUFFER || level >= LOG_WARN)
+        flush_file(f);
+}
+
+static void free_file(log_file *f)
+{
     if (!f)
+        return;
+    flush_file(f);
+    if (f->fd >= 0)
+        close(f->fd);
+    strbuf_release(&f->pending);
+    free(f->path);
+    free(f);
+}
+
+bool log_open_file(const char *path, const log_file_options *o, mlerr *err)
+{
+    arena a = ARENA_INIT;
+    bool made = fs_mkdir_p(fs_dirname(&a, path), err);
+    arena_free(&a);
+    if (!made)
         return false;
+    int fd = open_append(path);
+    if (fd < 0) {
+        mlerr_set(err, EXIT_SETUP, "cannot open the log file %s: %s", path, strerror(errno));
+        return false;
+    }
+    struct stat st;
+    log_file *f = xcalloc(1, sizeof(*f));
+    f->fd = fd;
+    f->path = xstrdup(path);
+    f->size = fstat(fd, &st) == 0 ? (long long)st.st_size : 0;
+    f->o = *o;
+    f->o.version = NULL;
+    uuid4_string(f->invocation_id);
+
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    struct tm tm;
+    localtime_r(&tv.tv_sec, &tm);
+    char stamp[16];
+    strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+    char separator[160];
+    snprintf(separator, sizeof separator,
+             "\n\n============================== %s.%06ld | %s ==============================\n",
+             stamp, (long)tv.tv_usec, f->invocation_id);
+    char *running = NULL;
+    if (asprintf(&running, "Running with mallard=%s", o->version ? o->version : "unknown") < 0)
+        running = NULL;
+
     pthread_mutex_lock(&log_lock);
-    if (log_file)
-        fclose(log_file);
-    log_file = f;
+    free_file(current_file());
+    set_current_file(f);
+    /* the block's header goes in whatever the file level: it says which run
+     * the lines below belong to */
+    log_level level = f->o.level;
+    f->o.level = LOG_DEBUG;
+    file_line(f, &tv, LOG_INFO, separator, running ? running : "Running with mallard");
+    f->o.level = level;
     pthread_mutex_unlock(&log_lock);
+    free(running);
     return true;
 }
 
 void log_close_file(void)
 {
     pthread_mutex_lock(&log_lock);
-    if (log_file)
-        fclose(log_file);
-    log_file = NULL;
+    free_file(current_file());
+    set_current_file(NULL);
     pthread_mutex_unlock(&log_lock);
 }
 
-/* The log file gets the text without colour: escape sequences are for terminals. */
-static void write_without_color(FILE *f, const char *msg)
+bool log_invocation_id(char out[37])
 {
-    for (const char *p = msg; *p; p++) {
-        if (p[0] == '\033' && p[1] == '[') {
-            p += 2;
-            while (*p && !(*p >= '@' && *p <= '~'))
-                p++;
-            if (!*p)
-                break;
-            continue;
-        }
-        fputc(*p, f);
-    }
+    pthread_mutex_lock(&log_lock);
+    log_file *f = current_file();
+    if (f)
+        memcpy(out, f->invocation_id, 37);
+    pthread_mutex_unlock(&log_lock);
+    return f != NULL;
 }
 
 static const char *level_name(log_level level)
@@ -149,33 +329,39 @@ static const char *level_name(log_level level)
     }
 }
 
+static char *format_message(char *buf, size_t size, const char *fmt, va_list ap)
+{
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(buf, size, fmt, ap);
+    char *msg = buf;
+    if (n >= (int)size) {
+        msg = xmalloc((size_t)n + 1);
+        vsnprintf(msg, (size_t)n + 1, fmt, again);
+    }
+    va_end(again);
+    return n < 0 ? NULL : msg;
+}
+
 void log_msg(log_level level, const char *fmt, ...)
 {
     struct timeval tv;
     gettimeofday(&tv, NULL);
+    char buf[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = format_message(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (!msg)
+        return;
     struct tm tm;
     localtime_r(&tv.tv_sec, &tm);
     char stamp[16];
     strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
 
-    char buf[4096];
-    char *msg = buf;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    if (n >= (int)sizeof(buf)) {
-        msg = malloc((size_t)n + 1);
-        if (!msg)
-            return;
-        va_start(ap, fmt);
-        vsnprintf(msg, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-    }
-
     job_ctx *j = job_current();
     if (j) {
-        /* the client's console only: the owner's log file is the owner's */
+        /* the client's console: the owner's stdout and log file are the owner's */
         log_level job_level = (log_level)job_log_level(j);
         if (level >= job_level && job_level != LOG_NONE) {
             char *line = NULL;
@@ -184,21 +370,40 @@ void log_msg(log_level level, const char *fmt, ...)
                 job_write(JOB_STDOUT, line, (size_t)len);
             free(line);
         }
-        if (msg != buf)
-            free(msg);
-        return;
     }
     pthread_mutex_lock(&log_lock);
-    if (level >= current_level && current_level != LOG_NONE) {
+    if (!j && level >= current_level && current_level != LOG_NONE) {
         fprintf(stdout, "%s  %s\n", stamp, msg);
         fflush(stdout);
     }
-    if (log_file) {
-        fprintf(log_file, "%s.%06ld [%-5s]: ", stamp, (long)tv.tv_usec, level_name(level));
-        write_without_color(log_file, msg);
-        fputc('\n', log_file);
-        fflush(log_file);
-    }
+    log_file *f = current_file();
+    if (f)
+        file_line(f, &tv, level, NULL, msg);
+    pthread_mutex_unlock(&log_lock);
+    if (msg != buf)
+        free(msg);
+}
+
+void log_file_msg(log_level level, const char *fmt, ...)
+{
+    pthread_mutex_lock(&log_lock);
+    bool wanted = current_file() != NULL;
+    pthread_mutex_unlock(&log_lock);
+    if (!wanted)
+        return;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = format_message(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (!msg)
+        return;
+    pthread_mutex_lock(&log_lock);
+    log_file *f = current_file();
+    if (f)
+        file_line(f, &tv, level, NULL, msg);
     pthread_mutex_unlock(&log_lock);
     if (msg != buf)
         free(msg);

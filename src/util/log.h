@@ -4,9 +4,30 @@
  * people and tools reading dbt output read ours.  Warnings and errors go to
  * stdout too (dbt does the same); only usage errors before logging starts go
  * to stderr.  Every call takes the log lock, so lines from worker threads
- * never interleave. */
+ * never interleave.
+ *
+ * The log file (dbt's logs/dbt.log) gets every line at or above its own
+ * level (debug by default) in dbt's debug text format, without colour:
+ *
+ *     (two blank lines)
+ *     ============================== 01:23:45.678901 | <invocation id>
+ * ============================== 01:23:45.678901 [info ] [MainThread]: Running with mallard=0.1.0
+ *     01:23:45.712000 [info ] [Thread-1 (]: 1 of 3 START sql view model main.a ....
+ *
+ * (the thread name cut to 10 characters, as dbt does).  Lines are appended,
+ * never truncated; when the file would reach max_bytes it is rotated like
+ * Python's RotatingFileHandler (dbt.log -> dbt.log.1 ... dbt.log.<backups>).
+ * Lines are kept in a buffer and written whole with one write(2) on an
+ * O_APPEND descriptor -- when the buffer fills, for every warning or error,
+ * and at close -- so processes sharing the file never split each other's
+ * lines and a run does not pay a system call per line.
+ *
+ * Inside a routed job (util/jobctx.h) the open file is the job's: its lines
+ * go to the client's project, never to the owning process's own file. */
 #ifndef MALLARD_UTIL_LOG_H
 #define MALLARD_UTIL_LOG_H
+
+#include "util/error.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -38,9 +59,29 @@ void log_set_color(bool wanted);
 bool log_color_enabled(void);
 /* The escape sequence for c, or "" when colour is off. */
 const char *log_color_code(log_color c);
-/* Also append every line (with level, without colour) to this file. */
-bool log_open_file(const char *path);
+typedef struct log_file_options {
+    log_level level;     /* lines below it are left out (dbt's default: debug) */
+    long long max_bytes; /* rotate before the file reaches this; 0: never */
+    int backups;         /* rotated files kept (dbt: 5) */
+    const char *version; /* for the first line: "Running with mallard=<version>" */
+} log_file_options;
+
+/* Opens path for appending (creating its directory) as the current job's
+ * log file, or the process's outside a job, replacing any open one, and
+ * starts an invocation block: the separator with a fresh invocation id and
+ * the "Running with" line.  False (with err naming the path) if it cannot
+ * be opened; logging to the console goes on either way. */
+bool log_open_file(const char *path, const log_file_options *o, mlerr *err);
+/* Writes what is buffered and closes the current job's (or the process's)
+ * log file; nothing if none is open. */
 void log_close_file(void);
+/* The open log file's invocation id (into out); false when none is open. */
+bool log_invocation_id(char out[37]);
+/* The calling thread's name in log-file lines (dbt's "Thread-1 (worker)");
+ * NULL restores the default, "MainThread". */
+void log_set_thread_name(const char *name);
+/* A line for the log file only, as dbt's debug-level events are. */
+void log_file_msg(log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 void log_msg(log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define log_debug(...) log_msg(LOG_DEBUG, __VA_ARGS__)

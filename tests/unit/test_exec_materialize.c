@@ -8,6 +8,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <string.h>
 #include <sys/wait.h>
 
 static arena A;
@@ -567,9 +568,53 @@ TEST(kill_during_incremental_merge_keeps_rows)
     db_close(d);
 }
 
+/* target/run/'s text: dbt's "main" block, copied only when asked for. */
+static const char *main_of(db_conn *c, const mat_model *m, arena *keep)
+{
+    mat_exec_opts o = mat_exec_defaults();
+    o.keep_main = keep;
+    mat_result res;
+    mlerr err = MLERR_INIT;
+    bool ok = mat_execute(c, m, &o, &res, &err);
+    mlerr_clear(&err);
+    return ok ? res.main_sql : "(failed)";
+}
+
+TEST(main_block_is_kept_for_target_run)
+{
+    db *d = open_db(":memory:");
+    db_conn *c = connect_db(d);
+    arena keep = ARENA_INIT;
+    mat_model v = model(MAT_VIEW, "main", "mv", "select 1 as id");
+    CHECK(main_of(c, &v, NULL) == NULL);
+    CHECK_STR(main_of(c, &v, &keep),
+              "create or replace view \"main\".\"mv\" as (\nselect 1 as id\n)");
+    mat_model t = model(MAT_TABLE, "main", "mt", "select 1 as id");
+    CHECK_CONTAINS(main_of(c, &t, &keep), "create table \"main\".\"mt__dbt_tmp\" as (");
+    mat_model e = model(MAT_EPHEMERAL, "main", "me", "select 1 as id");
+    CHECK(main_of(c, &e, &keep) == NULL);
+
+    mat_model i = incremental("mi", "select 1 as id");
+    const char *key[] = {"id"};
+    i.unique_key = key;
+    i.n_unique_key = 1;
+    CHECK_CONTAINS(main_of(c, &i, &keep), "create table");
+    /* delete+insert is one block of two statements, as dbt-duckdb's */
+    const char *both = main_of(c, &i, &keep);
+    const char *del = "delete from \"main\".\"mi\"";
+    CHECK(strncmp(both, del, strlen(del)) == 0);
+    CHECK_CONTAINS(both, ";\n\ninsert into \"main\".\"mi\"");
+    i.strategy = MAT_APPEND;
+    CHECK(strncmp(main_of(c, &i, &keep), "insert into", 11) == 0);
+    arena_free(&keep);
+    db_disconnect(c);
+    db_close(d);
+}
+
 int main(void)
 {
     RUN(view_create_replace_and_over_table);
+    RUN(main_block_is_kept_for_target_run);
     RUN(table_swap_and_failure_keeps_old);
     RUN(table_plan_statements);
     RUN(incremental_append);
