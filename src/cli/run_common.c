@@ -65,7 +65,8 @@ int run_command(const char *which, work_mode mode, const run_args *ra, cli_globa
     exec_session *s = NULL;
     db_preopen *early = NULL;
     cancel_target target = {.lock = PTHREAD_MUTEX_INITIALIZER};
-    if (!cli_setup_project(g, &a, &cp, &err))
+    /* the log file first: the project takes its invocation id */
+    if (!cli_setup_project(g, &a, &cp, &err) || !cli_log_start(g, &cp, &err))
         goto fail;
     db_options dopt = cli_target_db_options(&cp.target, g->lock_timeout);
     /* others aimed at this file are told a Mallard build holds it (this
