@@ -23,6 +23,7 @@ static int sched_parallelism;
 static int sched_task_threads;
 static bool sched_serve;
 static const char *sched_database;
+static int sched_routed_jobs;
 static serve_flags sched_serve_flags = SERVE_FLAGS_INIT;
 
 static const cli_option scheduler_options[] = {
@@ -40,6 +41,7 @@ static const cli_option scheduler_options[] = {
      "open this DuckDB file from the start (default with --serve: the profile's database of "
      "--project-dir)"},
     SERVE_FLAG_OPTIONS(sched_serve_flags),
+    ROUTED_JOBS_OPTION(sched_routed_jobs),
     {0},
 };
 
@@ -151,7 +153,7 @@ static int run_scheduler(cli_globals *g, int argc, const char **argv)
      * are routed here (route_server.h); after sigwatch_start, so the job
      * threads leave SIGINT/SIGTERM to the watcher. */
     route_server *jobs = NULL;
-    if (!route_server_start("scheduler", &jobs, &err)) {
+    if (!route_server_start("scheduler", sched_routed_jobs, &jobs, &err)) {
         log_warn("Jobs from other mallard commands cannot be taken: %s", mlerr_message(&err));
         mlerr_clear(&err);
     }
