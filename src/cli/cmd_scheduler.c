@@ -222,9 +222,12 @@ const cli_command cmd_scheduler = {
         "max_active_runs) and runs their dbt tasks, with retries and execution_timeout.  "
         "State lives in MALLARD_HOME (default .mallard beside the dags folder).  SIGINT or "
         "SIGTERM interrupts running tasks and marks them for retry.  With --once it runs what "
-        "is due now and exits 0 if every run succeeded, 1 otherwise.  The databases its tasks "
-        "open stay open, and `mallard build|run|seed|test|debug|show` aimed at them are sent here "
-        "(README: Sharing the database).  With --serve it also serves the database (--database, "
+        "is due now and exits 0 if every run succeeded, 1 otherwise.  From start-up (and whenever "
+        "a DAG file changes) it opens each DAG's profile database and keeps it open; a DAG whose "
+        "profile cannot be resolved is logged and skipped, a file another process holds is tried "
+        "again every 5 s.  `mallard build|run|seed|test|debug|show` aimed at these files are sent "
+        "here and run side by side, up to --routed-jobs at once (README: Sharing the "
+        "database).  With --serve it also serves the database (--database, "
         "else "
         "the profile's) to PostgreSQL clients, with `mallard serve`'s options.",
 };
