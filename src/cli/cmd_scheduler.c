@@ -213,7 +213,8 @@ static int run_scheduler(cli_globals *g, int argc, const char **argv)
 const cli_command cmd_scheduler = {
     .name = "scheduler",
     .summary = "Run the scheduler over the dags folder",
-    .usage = "scheduler [--dags-folder DIR] [--once] [--parallelism N] [--serve [--database PATH] "
+    .usage = "scheduler [--dags-folder DIR] [--once] [--parallelism N] [--routed-jobs N] [--serve "
+             "[--database PATH] "
              "[--listen HOST:PORT] [--socket-dir DIR] [--auth-file FILE]]",
     .options = scheduler_options,
     .run = run_scheduler,

@@ -41,6 +41,9 @@ SCHED_PID=
 GATE_PID=
 stop_all() {
   [ -n "$GATE_PID" ] && kill "$GATE_PID" 2>/dev/null
+  # a job still reading a pipe (the test failed) gets end of file, so the
+  # owner can cancel it: a read blocked in open() does not see a cancel
+  for p in "$SCRATCH"/*.pipe; do exec 3<>"$p"; exec 3>&-; done
   if [ -n "$SCHED_PID" ]; then
     kill -TERM "$SCHED_PID" 2>/dev/null
     wait "$SCHED_PID" 2>/dev/null
