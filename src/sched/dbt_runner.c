@@ -209,8 +209,12 @@ static bool open_wanted(dbt_runner *r, wanted_db *w, double now)
                      "routed commands aimed at it run here",
                      w->target.abs_path, w->dag_id);
     } else if (!w->warned) {
-        log_warn("DAG %s (%s): cannot open its database yet, trying again every %.0f s: %s",
-                 w->dag_id, w->dag_file, REOPEN_SECONDS, mlerr_message(&err));
+        /* the first line names the file and its holder; the rest is about
+         * --lock-timeout, which this open does not use */
+        const char *why = mlerr_message(&err);
+        int first_line = (int)strcspn(why, "\n");
+        log_warn("DAG %s (%s): cannot open its database yet, trying again every %.0f s: %.*s",
+                 w->dag_id, w->dag_file, REOPEN_SECONDS, first_line, why);
         w->warned = true;
     }
     mlerr_clear(&err);
