@@ -7,7 +7,8 @@
 # the builds must run at the same time (one at a time, only one pipe would
 # ever get a reader).  A fourth build, beyond the limit, is told it waits
 # and runs once a place frees.  All four succeed, each with its own
-# selection's tables, environment and run_results.json.
+# selection's tables, environment and run_results.json.  Then Ctrl-C on one
+# of two clients cancels its job only.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/route-lib.sh"
 PY=/usr/bin/python3
@@ -103,7 +104,7 @@ check "the three routed builds read their pipes at the same time" \
 routed_build d -s greeting feed
 for _ in $(seq 600); do grep -q 'Waiting' "$SCRATCH/d.out" 2>/dev/null && break; sleep 0.1; done
 check "a fourth build is told it waits for a place" \
-  eval "grep -q 'Waiting: the owning process already runs 3 job(s)' '$SCRATCH/d.out' || cat '$SCRATCH/d.out'"
+  eval "grep -q 'Waiting: the owning process already runs 3 job(s)' '$SCRATCH/d.out' || { cat '$SCRATCH/d.out'; false; }"
 check "and has not started" eval "! grep -q 'START' '$SCRATCH/d.out'"
 
 touch "$SCRATCH/release"
@@ -121,23 +122,50 @@ wait "$GATE_PID"
 GATE_PID=
 for c in a b c d; do
   check "build $c was routed" grep -q "Routing to the Mallard process that owns $db (PID $SCHED_PID)" "$SCRATCH/$c.out"
-  check "build $c exited 0" eval "[ \"\$(cat '$SCRATCH/$c.rc' 2>/dev/null)\" = 0 ] || cat '$SCRATCH/$c.out'"
+  check "build $c exited 0" eval "[ \"\$(cat '$SCRATCH/$c.rc' 2>/dev/null)\" = 0 ] || { cat '$SCRATCH/$c.out'; false; }"
 done
 check "d ran once a place was free" grep -q "Running now" "$SCRATCH/d.out"
 check "a's output is its own" \
   eval "grep -q 'Done. PASS=4 WARN=0 ERROR=0 SKIP=0 TOTAL=4' '$SCRATCH/a.out' && ! grep -q greeting '$SCRATCH/a.out'"
 check "b's output is its own" grep -q 'Done. PASS=2 WARN=0 ERROR=0 SKIP=0 TOTAL=2' "$SCRATCH/b.out"
 
+# their run_results.json, before the jobs below replace them
+for c in a b c; do cp "$SCRATCH/$c/target/run_results.json" "$SCRATCH/$c.results.json"; done
+
+# Ctrl-C on one client cancels its job only: e (a slow model) is
+# interrupted while f, beside it, is still reading its pipe; f then
+# finishes normally
+rm -f "$SCRATCH/release" "$SCRATCH/c.rc"
+"$PY" "$SCRATCH/gate.py" "$SCRATCH/release" 5 "$SCRATCH/c.pipe" >"$SCRATCH/gate-f.out" 2>&1 &
+GATE_PID=$!
+(cd "$SCRATCH/a" && FEED=$SCRATCH/a.pipe exec "$MALLARD" build -s slow --vars '{slow_n: 2000000}') >"$SCRATCH/e.out" 2>&1 &
+e_pid=$!
+routed_build c -s feed
+for _ in $(seq 600); do grep -q "START sql table model a.slow" "$SCRATCH/e.out" && break; sleep 0.1; done
+for _ in $(seq 600); do grep -q '^readers' "$SCRATCH/gate-f.out" && break; sleep 0.1; done
+check "e runs its slow model while f reads its pipe" \
+  eval "{ grep -q 'START sql table model a.slow' '$SCRATCH/e.out' && grep -q '^readers 1' '$SCRATCH/gate-f.out'; } || { cat '$SCRATCH/e.out' '$SCRATCH/c.out'; false; }"
+kill -INT "$e_pid"
+wait "$e_pid"
+check "Ctrl-C on e's client ends it with exit 2" test $? -eq 2
+check "f is still running" test ! -e "$SCRATCH/c.rc"
+touch "$SCRATCH/release"
+wait "$GATE_PID"
+GATE_PID=
+for _ in $(seq 1200); do [ -s "$SCRATCH/c.rc" ] && break; sleep 0.1; done
+check "and then finishes normally" eval "[ \"\$(cat '$SCRATCH/c.rc' 2>/dev/null)\" = 0 ] || { cat '$SCRATCH/c.out'; false; }"
+check "the owner logged e's job as cancelled" grep -q "finished with exit code 2 .*(cancelled)" "$SCRATCH/sched.log"
+
 stop_all
 q() { "$MALLARD_BIN_DIR/db_query" "$db" "$1"; }
 check "a built its selection" test "$(q 'SELECT count(*) FROM a.people_up') $(q 'SELECT sum(x) FROM a.feed')" = "3 6"
 check "b built its selection with its own environment" \
   test "$(q 'SELECT tag FROM b.greeting') $(q 'SELECT sum(x) FROM b.feed')" = "b 6"
-check "c built its selection" test "$(q 'SELECT count(*) FROM c.people') $(q 'SELECT sum(x) FROM c.feed')" = "3 6"
+check "c built its selection (f rebuilt its feed)" test "$(q 'SELECT count(*) FROM c.people') $(q 'SELECT sum(x) FROM c.feed')" = "3 5"
 check "d built its selection" test "$(q 'SELECT tag FROM d.greeting') $(q 'SELECT sum(x) FROM d.feed')" = "d 7"
 check "and nothing outside the selections" \
   test "$(q "SELECT count(*) FROM duckdb_tables() WHERE schema_name IN ('b', 'd') AND table_name LIKE 'people%'")" = 0
-results() { "$PY" -c 'import json,sys; print(" ".join(sorted(r["unique_id"] for r in json.load(open(sys.argv[1]))["results"])))' "$SCRATCH/$1/target/run_results.json"; }
+results() { "$PY" -c 'import json,sys; print(" ".join(sorted(r["unique_id"] for r in json.load(open(sys.argv[1]))["results"])))' "$SCRATCH/$1.results.json"; }
 check "a's run_results.json holds a's nodes" \
   test "$(results a)" = "model.shop.feed model.shop.people_up seed.shop.people test.shop.ids_in_range"
 check "b's holds b's" test "$(results b)" = "model.shop.feed model.shop.greeting"
