@@ -6,7 +6,7 @@
 # same file is routed to it at once.  A DAG whose profile cannot be resolved
 # is logged with its file and does not stop the scheduler; a file another
 # process holds at start-up is named with its holder and opened later, once
-# the holder lets go.
+# the holder lets go; a DAG file added later gets its file owned too.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/route-lib.sh"
 
@@ -108,10 +108,26 @@ check "once the holder lets go, the scheduler opens and advertises the file" \
   eval "grep -qs '\"pid\": $SCHED_PID,' '$held.mallard' || { cat '$SCRATCH/sched.log'; false; }"
 check "and says so" grep -q "Holding database $held for DAG held" "$SCRATCH/sched.log"
 
+# a DAG file added while the scheduler runs: its database is owned at once too
+late=$deploy/late.duckdb
+mkdir -p "$deploy/dbt/late/models"
+printf 'name: late\nprofile: late\n' >"$deploy/dbt/late/dbt_project.yml"
+printf 'late:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      path: %s\n' "$late" \
+  >"$deploy/dbt/late/profiles.yml"
+printf 'dag_id: late\nschedule: "@daily"\nstart_date: 2099-01-01\ndbt: {project_dir: ../dbt/late}\n' \
+  >"$deploy/dags/late.yml"
+for _ in $(seq 600); do
+  grep -qs "\"pid\": $SCHED_PID," "$late.mallard" && break
+  sleep 0.1
+done
+check "a DAG added later gets its database opened and advertised" \
+  eval "grep -qs '\"pid\": $SCHED_PID,' '$late.mallard' || { cat '$SCRATCH/sched.log'; false; }"
+
 cd "$deploy"
 stop_sched
 check "the scheduler stops on SIGTERM" test "$SCHED_RC" -eq 0 -o "$SCHED_RC" -eq 2
 check "without sanitizer reports" \
   eval "! grep -q 'Sanitizer\|runtime error' '$SCRATCH/sched.log' || { cat '$SCRATCH/sched.log'; false; }"
-check "and removes its advertisements" eval "[ ! -e '$db.mallard' ] && [ ! -e '$held.mallard' ]"
+check "and removes its advertisements" \
+  eval "[ ! -e '$db.mallard' ] && [ ! -e '$held.mallard' ] && [ ! -e '$late.mallard' ]"
 finish
