@@ -28,7 +28,8 @@
  * place frees.
  *
  * Locks: jobs_lock guards the list of connected jobs, the count that
- * route_server_stop waits on and the count of running jobs;
+ * route_server_stop waits on and the count of running jobs (it is taken
+ * before a job's cancel_lock, never after);
  * static_options_lock is held by a job whose command has no option struct
  * of its own (none of the routable ones today). */
 #ifndef MALLARD_CLI_ROUTE_SERVER_H
