@@ -59,6 +59,12 @@ typedef struct cli_command {
     const cli_option *options; /* command-specific options, OPT_END-terminated */
     int (*run)(cli_globals *g, int argc, const char **argv);
     const char *description; /* a paragraph for `mallard help NAME` */
+    /* The one struct the options' dests point into (opts_size bytes), or
+     * NULL.  With it, jobs of the command can run on several threads at
+     * once: each parses into a copy of its own (cli_options_bind) and the
+     * run reads cli_options(storage). */
+    void *opts;
+    size_t opts_size;
 } cli_command;
 
 int cli_main(int argc, char **argv);
@@ -70,6 +76,17 @@ extern const cli_command *const cli_commands[];
  * on a bad flag. */
 bool cli_parse(const cli_command *cmd, cli_globals *g, int *argc, const char ***argv);
 void cli_print_help(const cli_command *cmd);
+
+/* Gives the calling thread a copy of cmd's option struct (cmd->opts, as
+ * initialised), which cli_parse fills and cli_options returns on this
+ * thread, until cli_options_release.  Used by routed jobs, which run side
+ * by side in one process. */
+void cli_options_bind(const cli_command *cmd);
+/* Frees the thread's copy (lists grown by the parse too) and the words
+ * cli_parse kept for this thread. */
+void cli_options_release(void);
+/* storage (a command's option struct), or the calling thread's copy of it. */
+void *cli_options(void *storage);
 /* Prints an error the way every command does and returns its exit code. */
 int cli_fail(const mlerr *err);
 

@@ -10,7 +10,7 @@ static const cli_option build_options[] = {
 
 static int run_build(cli_globals *g, int argc, const char **argv)
 {
-    return run_command("build", WORK_BUILD, &opt, g, argc, argv);
+    return run_command("build", WORK_BUILD, cli_options(&opt), g, argc, argv);
 }
 
 const cli_command cmd_build = {
@@ -20,6 +20,8 @@ const cli_command cmd_build = {
              "[--full-refresh] [--fail-fast] [--store-failures]",
     .options = build_options,
     .run = run_build,
+    .opts = &opt,
+    .opts_size = sizeof opt,
     .description =
         "Seeds, models and snapshots are built and tests run right after the nodes they "
         "test, in dependency order on a pool of worker threads sharing one DuckDB "

@@ -16,6 +16,7 @@
 #include "util/xalloc.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -297,10 +298,13 @@ static bool check_database(debug_run *run, const dbt_target *t, double lock_time
         check_ok("Connection test:", "connection ok");
     free(v);
 
-    /* One scratch table for this process; its name says what it is, should
-     * a crash ever leave it behind. */
+    /* One scratch table per check -- routed debugs run side by side in one
+     * process; its name says what it is, should a crash ever leave it
+     * behind. */
+    static atomic_uint checks;
     char table[96];
-    snprintf(table, sizeof(table), "main.mallard_debug_scratch_%ld", (long)getpid());
+    snprintf(table, sizeof(table), "main.mallard_debug_scratch_%ld_%u", (long)getpid(),
+             atomic_fetch_add(&checks, 1));
     int n = t->threads > 0 ? t->threads : 1;
     char *sql =
         xasprintf("CREATE OR REPLACE TABLE %s (writer INTEGER, seq INTEGER, note VARCHAR)", table);

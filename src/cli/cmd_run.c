@@ -10,7 +10,7 @@ static const cli_option run_options[] = {
 
 static int run_run(cli_globals *g, int argc, const char **argv)
 {
-    return run_command("run", WORK_RUN, &opt, g, argc, argv);
+    return run_command("run", WORK_RUN, cli_options(&opt), g, argc, argv);
 }
 
 const cli_command cmd_run = {
@@ -20,6 +20,8 @@ const cli_command cmd_run = {
              "[--full-refresh] [--fail-fast] [--store-failures]",
     .options = run_options,
     .run = run_run,
+    .opts = &opt,
+    .opts_size = sizeof opt,
     .description =
         "Builds each selected model as its materialization says (view, table, incremental; "
         "ephemeral models are inlined), in dependency order on a pool of worker threads sharing "

@@ -23,6 +23,7 @@ static int sched_parallelism;
 static int sched_task_threads;
 static bool sched_serve;
 static const char *sched_database;
+static int sched_routed_jobs;
 static serve_flags sched_serve_flags = SERVE_FLAGS_INIT;
 
 static const cli_option scheduler_options[] = {
@@ -40,6 +41,7 @@ static const cli_option scheduler_options[] = {
      "open this DuckDB file from the start (default with --serve: the profile's database of "
      "--project-dir)"},
     SERVE_FLAG_OPTIONS(sched_serve_flags),
+    ROUTED_JOBS_OPTION(sched_routed_jobs),
     {0},
 };
 
@@ -151,7 +153,7 @@ static int run_scheduler(cli_globals *g, int argc, const char **argv)
      * are routed here (route_server.h); after sigwatch_start, so the job
      * threads leave SIGINT/SIGTERM to the watcher. */
     route_server *jobs = NULL;
-    if (!route_server_start("scheduler", &jobs, &err)) {
+    if (!route_server_start("scheduler", sched_routed_jobs, &jobs, &err)) {
         log_warn("Jobs from other mallard commands cannot be taken: %s", mlerr_message(&err));
         mlerr_clear(&err);
     }
@@ -211,7 +213,8 @@ static int run_scheduler(cli_globals *g, int argc, const char **argv)
 const cli_command cmd_scheduler = {
     .name = "scheduler",
     .summary = "Run the scheduler over the dags folder",
-    .usage = "scheduler [--dags-folder DIR] [--once] [--parallelism N] [--serve [--database PATH] "
+    .usage = "scheduler [--dags-folder DIR] [--once] [--parallelism N] [--routed-jobs N] [--serve "
+             "[--database PATH] "
              "[--listen HOST:PORT] [--socket-dir DIR] [--auth-file FILE]]",
     .options = scheduler_options,
     .run = run_scheduler,
@@ -220,9 +223,12 @@ const cli_command cmd_scheduler = {
         "max_active_runs) and runs their dbt tasks, with retries and execution_timeout.  "
         "State lives in MALLARD_HOME (default .mallard beside the dags folder).  SIGINT or "
         "SIGTERM interrupts running tasks and marks them for retry.  With --once it runs what "
-        "is due now and exits 0 if every run succeeded, 1 otherwise.  The databases its tasks "
-        "open stay open, and `mallard build|run|seed|test|debug|show` aimed at them are sent here "
-        "(README: Sharing the database).  With --serve it also serves the database (--database, "
+        "is due now and exits 0 if every run succeeded, 1 otherwise.  From start-up (and whenever "
+        "a DAG file changes) it opens each DAG's profile database and keeps it open; a DAG whose "
+        "profile cannot be resolved is logged and skipped, a file another process holds is tried "
+        "again every 5 s.  `mallard build|run|seed|test|debug|show` aimed at these files are sent "
+        "here and run side by side, up to --routed-jobs at once (README: Sharing the "
+        "database).  With --serve it also serves the database (--database, "
         "else "
         "the profile's) to PostgreSQL clients, with `mallard serve`'s options.",
 };

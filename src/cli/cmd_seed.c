@@ -10,7 +10,7 @@ static const cli_option seed_options[] = {
 
 static int run_seed(cli_globals *g, int argc, const char **argv)
 {
-    return run_command("seed", WORK_SEED, &opt, g, argc, argv);
+    return run_command("seed", WORK_SEED, cli_options(&opt), g, argc, argv);
 }
 
 const cli_command cmd_seed = {
@@ -20,6 +20,8 @@ const cli_command cmd_seed = {
              "[--full-refresh] [--fail-fast] [--store-failures]",
     .options = seed_options,
     .run = run_seed,
+    .opts = &opt,
+    .opts_size = sizeof opt,
     .description =
         "Loads each selected seed through DuckDB's CSV reader into its table; a re-run "
         "replaces the rows, --full-refresh drops and recreates the table.  Exit code 0 "

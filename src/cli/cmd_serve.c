@@ -21,6 +21,7 @@
 static const char *opt_database;
 static serve_flags flags = SERVE_FLAGS_INIT;
 static bool opt_readonly;
+static int opt_routed_jobs;
 
 static const cli_option serve_options_table[] = {
     {"database", 0, OPT_STRING, &opt_database, "MALLARD_SERVE_DATABASE", "PATH",
@@ -28,6 +29,7 @@ static const cli_option serve_options_table[] = {
     SERVE_FLAG_OPTIONS(flags),
     {"readonly", 0, OPT_FLAG, &opt_readonly, NULL, NULL,
      "with `passwd`: the user may only read (writes fail with SQLSTATE 25006)"},
+    ROUTED_JOBS_OPTION(opt_routed_jobs),
     {0},
 };
 
@@ -131,7 +133,7 @@ static int run_serve(cli_globals *g, int argc, const char **argv)
     if (!db_open(&o, &d, &err) || !serve_endpoint_start(&flags, d, &ep, &err))
         goto fail;
     /* `mallard build` and friends aimed at this file run here (route_server.h) */
-    if (!route_server_start("serve", &jobs, &err))
+    if (!route_server_start("serve", opt_routed_jobs, &jobs, &err))
         goto fail;
     route_server_set_pgwire(jobs, ep.host, server_port(ep.srv), server_socket_path(ep.srv));
     struct sigaction sa = {.sa_handler = on_signal};

@@ -16,23 +16,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct {
+typedef struct show_args {
     cli_selection sel;
     const char *inline_sql;
     const char *limit_text; /* parsed here: dbt takes negative limits */
     int limit;
     const char *output;
     const char *vars;
-} opt = {.limit = 5};
+} show_args;
+
+/* The options' static storage; a run reads cli_options(&show_storage). */
+static show_args show_storage = {.limit = 5};
 
 static const cli_option show_options[] = {
-    CLI_SELECTION_OPTIONS(opt.sel),
-    {"inline", 0, OPT_STRING, &opt.inline_sql, NULL, "SQL",
+    CLI_SELECTION_OPTIONS(show_storage.sel),
+    {"inline", 0, OPT_STRING, &show_storage.inline_sql, NULL, "SQL",
      "preview this dbt-SQL (Jinja, ref() and source() allowed) instead of a node"},
-    {"limit", 0, OPT_STRING, &opt.limit_text, NULL, "N",
+    {"limit", 0, OPT_STRING, &show_storage.limit_text, NULL, "N",
      "rows to fetch and show (default 5; a negative number shows every row)"},
-    {"output", 'o', OPT_STRING, &opt.output, NULL, "text|json", "the preview's format"},
-    {"vars", 0, OPT_STRING, &opt.vars, NULL, "YAML", "project variables, as a YAML dict"},
+    {"output", 'o', OPT_STRING, &show_storage.output, NULL, "text|json", "the preview's format"},
+    {"vars", 0, OPT_STRING, &show_storage.vars, NULL, "YAML", "project variables, as a YAML dict"},
     {0},
 };
 
@@ -50,7 +53,8 @@ static char *limited_sql(const char *sql, int limit)
 /* Runs one preview and prints it; false with err set if the query fails. */
 static bool preview(db_conn *c, const char *name, const char *sql, bool json, mlerr *err)
 {
-    char *q = limited_sql(sql, opt.limit);
+    const show_args *o = cli_options(&show_storage);
+    char *q = limited_sql(sql, o->limit);
     duckdb_result r;
     db_error e = {0};
     bool ok = db_exec(c, q, &r, &e);
@@ -94,29 +98,30 @@ static int run_show(cli_globals *g, int argc, const char **argv)
                     argv[0]);
         return EXIT_SETUP;
     }
+    show_args *o = cli_options(&show_storage);
     mlerr err = MLERR_INIT;
     bool json = false;
-    if (opt.output && strcmp(opt.output, "json") == 0)
+    if (o->output && strcmp(o->output, "json") == 0)
         json = true;
-    else if (opt.output && strcmp(opt.output, "text") != 0) {
-        mlerr_set(&err, EXIT_SETUP, "--output must be text or json, not '%s'", opt.output);
+    else if (o->output && strcmp(o->output, "text") != 0) {
+        mlerr_set(&err, EXIT_SETUP, "--output must be text or json, not '%s'", o->output);
         int rc = cli_fail(&err);
         mlerr_clear(&err);
         return rc;
     }
-    if (opt.limit_text) {
+    if (o->limit_text) {
         char *end;
-        long v = strtol(opt.limit_text, &end, 10);
-        if (end == opt.limit_text || *end || v < -1000000000L || v > 1000000000L) {
-            mlerr_set(&err, EXIT_SETUP, "--limit must be a whole number, not '%s'", opt.limit_text);
+        long v = strtol(o->limit_text, &end, 10);
+        if (end == o->limit_text || *end || v < -1000000000L || v > 1000000000L) {
+            mlerr_set(&err, EXIT_SETUP, "--limit must be a whole number, not '%s'", o->limit_text);
             int rc = cli_fail(&err);
             mlerr_clear(&err);
             return rc;
         }
-        opt.limit = (int)v;
+        o->limit = (int)v;
     }
-    bool selecting = opt.sel.select.n || opt.sel.models.n || opt.sel.selector;
-    if (!opt.inline_sql && !selecting) {
+    bool selecting = o->sel.select.n || o->sel.models.n || o->sel.selector;
+    if (!o->inline_sql && !selecting) {
         mlerr_set(&err, EXIT_SETUP, "Either --select or --inline must be passed to show");
         int rc = cli_fail(&err);
         mlerr_clear(&err);
@@ -129,35 +134,35 @@ static int run_show(cli_globals *g, int argc, const char **argv)
     db_conn *c = NULL;
     int rc = EXIT_OK;
     nodeset selected;
-    if (!cli_load_project(g, &a, opt.vars, &cp, &p, &err))
+    if (!cli_load_project(g, &a, o->vars, &cp, &p, &err))
         goto fail;
     cli_log_found(p);
-    if (opt.inline_sql) {
+    if (o->inline_sql) {
         selected = nodeset_new(&a, p->n_nodes);
-    } else if (!cli_select_nodes(&opt.sel, p, &a, &selected, &err)) {
+    } else if (!cli_select_nodes(&o->sel, p, &a, &selected, &err)) {
         goto fail;
     }
     log_info("Concurrency: %d threads (target='%s')", cp.target.threads,
              cp.target.target_name ? cp.target.target_name : "dev");
     /* compiles the selection (and the graph that inline SQL resolves against) */
-    if (!project_compile(p, &selected, !opt.inline_sql, &err))
+    if (!project_compile(p, &selected, !o->inline_sql, &err))
         goto fail;
     db_options dopt = cli_target_db_options(&cp.target, g->lock_timeout);
     if (!db_open(&dopt, &d, &err) || !db_connect(d, &c, &err))
         goto fail;
     log_info("%s", "");
-    if (opt.inline_sql) {
+    if (o->inline_sql) {
         const char *sql;
-        if (!project_compile_inline(p, opt.inline_sql, NULL, &a, &sql, &err) ||
+        if (!project_compile_inline(p, o->inline_sql, NULL, &a, &sql, &err) ||
             !preview(c, NULL, sql, json, &err))
             goto fail;
         goto done;
     }
     /* dbt previews the selected nodes whose name appears in the first
      * --select argument (ShowTask.task_end_messages) */
-    const char *first = opt.sel.select.n   ? opt.sel.select.items[0]
-                        : opt.sel.models.n ? opt.sel.models.items[0]
-                                           : "";
+    const char *first = o->sel.select.n   ? o->sel.select.items[0]
+                        : o->sel.models.n ? o->sel.models.items[0]
+                                          : "";
     int shown = 0;
     for (uint32_t i = 0; i < p->n_nodes; i++) {
         const pnode *n = &p->nodes[i];
@@ -206,6 +211,8 @@ const cli_command cmd_show = {
     .usage = "show (-s NODE | --inline SQL) [--limit N] [--output text|json] [--vars YAML]",
     .options = show_options,
     .run = run_show,
+    .opts = &show_storage,
+    .opts_size = sizeof show_storage,
     .description = "Compiles the selected model, test or analysis (ephemeral models inlined as "
                    "CTEs) or the --inline dbt-SQL, runs it wrapped as 'select * from (...) "
                    "limit N' and prints \"Previewing node 'NAME':\" and the rows as dbt prints "

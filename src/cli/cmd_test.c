@@ -10,7 +10,7 @@ static const cli_option test_options[] = {
 
 static int run_test(cli_globals *g, int argc, const char **argv)
 {
-    return run_command("test", WORK_TEST, &opt, g, argc, argv);
+    return run_command("test", WORK_TEST, cli_options(&opt), g, argc, argv);
 }
 
 const cli_command cmd_test = {
@@ -20,6 +20,8 @@ const cli_command cmd_test = {
              "[--full-refresh] [--fail-fast] [--store-failures]",
     .options = test_options,
     .run = run_test,
+    .opts = &opt,
+    .opts_size = sizeof opt,
     .description =
         "Runs each selected data test and reports PASS, WARN or FAIL with the number of failing "
         "rows, as dbt does.  Exit code 0 when everything passed, 1 when a node failed, 2 on "

@@ -5,12 +5,14 @@
 #include "util/xalloc.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Filled by cli_parse so the table can point at the caller's struct. */
-static cli_option global_options[] = {
+/* Filled by cli_parse so the table can point at the caller's struct; one
+ * per thread, as routed jobs parse side by side. */
+static _Thread_local cli_option global_options[] = {
     {"project-dir", 0, OPT_STRING, NULL, "MALLARD_PROJECT_DIR", "DIR",
      "the dbt project (default: the current directory)"},
     {"profiles-dir", 0, OPT_STRING, NULL, "MALLARD_PROFILES_DIR", "DIR",
@@ -55,6 +57,53 @@ static void bind_globals(cli_globals *g)
     global_options[11].dest = &g->log_file_max_bytes;
 }
 
+/* The option struct this thread parses into instead of its command's
+ * static one (cli_options_bind). */
+static _Thread_local const cli_command *bound_cmd;
+static _Thread_local char *bound_copy;
+/* The positional words of this thread's last parse: they are its argv. */
+static _Thread_local const char **kept;
+
+void cli_options_bind(const cli_command *cmd)
+{
+    if (!cmd->opts)
+        return;
+    bound_cmd = cmd;
+    bound_copy = xmalloc(cmd->opts_size);
+    memcpy(bound_copy, cmd->opts, cmd->opts_size);
+}
+
+/* Where opt's value goes on this thread. */
+static void *dest_of(const cli_option *opt)
+{
+    if (!opt->dest || !bound_copy)
+        return opt->dest;
+    uintptr_t base = (uintptr_t)bound_cmd->opts, d = (uintptr_t)opt->dest;
+    if (d >= base && d < base + bound_cmd->opts_size)
+        return bound_copy + (d - base);
+    return opt->dest;
+}
+
+void *cli_options(void *storage)
+{
+    return bound_copy && bound_cmd->opts == storage ? bound_copy : storage;
+}
+
+void cli_options_release(void)
+{
+    if (bound_copy) {
+        for (const cli_option *o = bound_cmd->options; o && o->long_name; o++) {
+            if (o->type == OPT_STRING_LIST && o->dest)
+                free(((strlist *)dest_of(o))->items);
+        }
+        free(bound_copy);
+    }
+    bound_copy = NULL;
+    bound_cmd = NULL;
+    free(kept);
+    kept = NULL;
+}
+
 static const cli_option *find_long(const cli_option *opts, const char *name, size_t len)
 {
     for (; opts && opts->long_name; opts++) {
@@ -92,19 +141,19 @@ static bool store(const char *cmd, const cli_option *opt, const char *value, con
     case OPT_FLAG:
     case OPT_FLAG_FALSE: {
         bool on = value ? is_true_word(value) : true;
-        *(bool *)opt->dest = opt->type == OPT_FLAG ? on : !on;
+        *(bool *)dest_of(opt) = opt->type == OPT_FLAG ? on : !on;
         return true;
     }
     case OPT_STRING:
-        *(const char **)opt->dest = value;
+        *(const char **)dest_of(opt) = value;
         return true;
     case OPT_STRING_LIST:
-        strlist_push(opt->dest, value);
+        strlist_push(dest_of(opt), value);
         return true;
     case OPT_DOUBLE:
         errno = 0;
-        *(double *)opt->dest = strtod(value, &end);
-        if (errno || end == value || *end || *(double *)opt->dest < 0)
+        *(double *)dest_of(opt) = strtod(value, &end);
+        if (errno || end == value || *end || *(double *)dest_of(opt) < 0)
             break;
         return true;
     case OPT_INT: {
@@ -112,7 +161,7 @@ static bool store(const char *cmd, const cli_option *opt, const char *value, con
         long v = strtol(value, &end, 10);
         if (errno || end == value || *end || v < 0 || v > 1000000)
             break;
-        *(int *)opt->dest = (int)v;
+        *(int *)dest_of(opt) = (int)v;
         return true;
     }
     default:
@@ -130,7 +179,7 @@ static bool apply_env(const char *cmd, const cli_option *opts)
         if (!v || !*v || !opts->dest)
             continue;
         if (opts->type == OPT_STRING_LIST) {
-            strlist_push(opts->dest, v);
+            strlist_push(dest_of(opts), v);
             continue;
         }
         if (!store(cmd, opts, v, opts->env))
@@ -197,10 +246,10 @@ bool cli_parse(const cli_command *cmd, cli_globals *g, int *argc, const char ***
         if (opt->type == OPT_STRING_LIST) {
             /* dbt's "-s a b c": every following word up to the next option. */
             if (inline_value)
-                strlist_push(opt->dest, inline_value);
+                strlist_push(dest_of(opt), inline_value);
             while (i + 1 < n && in[i + 1][0] != '-')
-                strlist_push(opt->dest, in[++i]);
-            if (!inline_value && ((strlist *)opt->dest)->n == 0) {
+                strlist_push(dest_of(opt), in[++i]);
+            if (!inline_value && ((strlist *)dest_of(opt))->n == 0) {
                 job_eprintf("mallard %s: --%s needs a value\n", cmd->name, opt->long_name);
                 free(positional);
                 return false;
@@ -223,7 +272,6 @@ bool cli_parse(const cli_command *cmd, cli_globals *g, int *argc, const char ***
         }
     }
     /* The parsed words outlive this call: they are the command's argv. */
-    static const char **kept;
     free(kept);
     kept = positional;
     *argc = npos;

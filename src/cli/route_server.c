@@ -42,13 +42,18 @@ struct route_server {
     pthread_t accept_thread;
     bool accept_started;
 
-    pthread_mutex_t jobs_lock; /* guards jobs, active, stopping */
+    pthread_mutex_t jobs_lock; /* guards jobs, active, stopping, running */
     pthread_cond_t jobs_done;
+    pthread_cond_t slot_free; /* running went down */
     job *jobs;
     int active;
     bool stopping;
+    int running;     /* jobs running a command now */
+    int max_running; /* at most this many; the others wait their turn */
 
-    pthread_mutex_t run_lock; /* held by the job that runs a command */
+    /* held by a job whose command keeps its options in static tables only
+     * (no cli_command.opts), so it cannot run beside another such job */
+    pthread_mutex_t static_options_lock;
 };
 
 struct job {
@@ -155,31 +160,9 @@ static void restore_options(const cli_option *o, const opt_value *saved)
     }
 }
 
-/* Runs the request's command as cli_main would, in the job's context. */
-static int run_job_command(const route_request *req)
+/* Parses the job's words and runs the command, options and all. */
+static int parse_and_run(const cli_command *cmd, const route_request *req)
 {
-    const cli_command *cmd = cli_find_command(req->command);
-    if (!cmd || !route_routable(req->command)) {
-        job_eprintf("mallard: '%s' cannot be sent to the process that owns the database\n",
-                    req->command);
-        return EXIT_SETUP;
-    }
-    for (int i = 0; i < req->argc; i++) {
-        /* help exits the process: the client prints its own */
-        if (strcmp(req->argv[i], "-h") == 0 || strcmp(req->argv[i], "--help") == 0) {
-            job_eprintf("mallard %s: --help is not sent to another process\n", cmd->name);
-            return EXIT_SETUP;
-        }
-    }
-    /* the job's own working directory, shared with the threads it starts */
-    if (unshare(CLONE_FS) != 0 || chdir(req->cwd) != 0) {
-        job_eprintf("mallard: the process that owns the database cannot work in %s: %s\n", req->cwd,
-                    strerror(errno));
-        return EXIT_SETUP;
-    }
-    size_t nopt = count_options(cmd->options);
-    opt_value *saved = xcalloc(nopt + 1, sizeof(opt_value));
-    save_options(cmd->options, saved);
     const char **args = xcalloc((size_t)req->argc + 1, sizeof(char *));
     memcpy(args, req->argv, sizeof(char *) * (size_t)req->argc);
     int argc = req->argc;
@@ -205,26 +188,96 @@ static int run_job_command(const route_request *req)
             cli_log_finish(cmd->name, rc, &started);
         }
     }
-    restore_options(cmd->options, saved);
-    free(saved);
     free(args);
     return rc;
 }
 
-/* Waits for the run lock, giving up when the job is cancelled. */
+/* Runs the request's command as cli_main would, in the job's context. */
+static int run_job_command(route_server *rs, const route_request *req)
+{
+    const cli_command *cmd = cli_find_command(req->command);
+    if (!cmd || !route_routable(req->command)) {
+        job_eprintf("mallard: '%s' cannot be sent to the process that owns the database\n",
+                    req->command);
+        return EXIT_SETUP;
+    }
+    for (int i = 0; i < req->argc; i++) {
+        /* help exits the process: the client prints its own */
+        if (strcmp(req->argv[i], "-h") == 0 || strcmp(req->argv[i], "--help") == 0) {
+            job_eprintf("mallard %s: --help is not sent to another process\n", cmd->name);
+            return EXIT_SETUP;
+        }
+    }
+    /* the job's own working directory, shared with the threads it starts */
+    if (unshare(CLONE_FS) != 0 || chdir(req->cwd) != 0) {
+        job_eprintf("mallard: the process that owns the database cannot work in %s: %s\n", req->cwd,
+                    strerror(errno));
+        return EXIT_SETUP;
+    }
+    int rc;
+    if (cmd->opts || !cmd->options || !cmd->options->long_name) {
+        /* this thread parses into a copy of its own (cli_options_bind) */
+        cli_options_bind(cmd);
+        rc = parse_and_run(cmd, req);
+    } else {
+        pthread_mutex_lock(&rs->static_options_lock);
+        size_t nopt = count_options(cmd->options);
+        opt_value *saved = xcalloc(nopt + 1, sizeof(opt_value));
+        save_options(cmd->options, saved);
+        rc = parse_and_run(cmd, req);
+        restore_options(cmd->options, saved);
+        free(saved);
+        pthread_mutex_unlock(&rs->static_options_lock);
+    }
+    cli_options_release();
+    return rc;
+}
+
+/* Waits for one of the max_running places, giving up when the job is
+ * cancelled. */
 static bool take_turn(job *j)
 {
+    route_server *rs = j->rs;
     bool said = false;
-    while (pthread_mutex_trylock(&j->rs->run_lock) != 0) {
-        if (job_cancelled(j->ctx))
+    pthread_mutex_lock(&rs->jobs_lock);
+    while (rs->running >= rs->max_running) {
+        if (job_cancelled(j->ctx)) {
+            pthread_mutex_unlock(&rs->jobs_lock);
             return false;
-        if (!said) {
-            log_info("Waiting for another job in the owning process to finish");
-            said = true;
         }
-        nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL);
+        if (!said) {
+            int running = rs->running;
+            pthread_mutex_unlock(&rs->jobs_lock);
+            /* the job's sink writes to the socket: not under jobs_lock */
+            log_info("Waiting: the owning process already runs %d job(s) from other mallard "
+                     "commands, its limit (--routed-jobs)",
+                     running);
+            said = true;
+            pthread_mutex_lock(&rs->jobs_lock);
+            continue;
+        }
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 100 * 1000 * 1000;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&rs->slot_free, &rs->jobs_lock, &until);
     }
+    rs->running++;
+    pthread_mutex_unlock(&rs->jobs_lock);
+    if (said)
+        log_info("Running now");
     return true;
+}
+
+static void end_turn(route_server *rs)
+{
+    pthread_mutex_lock(&rs->jobs_lock);
+    rs->running--;
+    pthread_cond_broadcast(&rs->slot_free);
+    pthread_mutex_unlock(&rs->jobs_lock);
 }
 
 static double now_seconds(void)
@@ -277,8 +330,8 @@ static void serve_job(job *j)
     if (!watching)
         job_eprintf("mallard: the owning process cannot watch this job's connection\n");
     else if (take_turn(j)) {
-        rc = run_job_command(&req);
-        pthread_mutex_unlock(&j->rs->run_lock);
+        rc = run_job_command(j->rs, &req);
+        end_turn(j->rs);
     } else {
         log_error("Cancelled while waiting for another job");
     }
@@ -423,7 +476,7 @@ static char *socket_dir(mlerr *err)
     return dir;
 }
 
-bool route_server_start(const char *command, route_server **out, mlerr *err)
+bool route_server_start(const char *command, int max_running, route_server **out, mlerr *err)
 {
     *out = NULL;
     char *dir = socket_dir(err);
@@ -437,7 +490,9 @@ bool route_server_start(const char *command, route_server **out, mlerr *err)
     rs->stop_fd = -1;
     pthread_mutex_init(&rs->jobs_lock, NULL);
     pthread_cond_init(&rs->jobs_done, NULL);
-    pthread_mutex_init(&rs->run_lock, NULL);
+    pthread_cond_init(&rs->slot_free, NULL);
+    pthread_mutex_init(&rs->static_options_lock, NULL);
+    rs->max_running = max_running > 0 ? max_running : ROUTE_DEFAULT_JOBS;
     struct sockaddr_un addr = {.sun_family = AF_UNIX};
     if (strlen(rs->socket_path) >= sizeof(addr.sun_path)) {
         mlerr_set(err, EXIT_SETUP, "the job socket path %s is too long", rs->socket_path);
@@ -508,7 +563,8 @@ void route_server_stop(route_server *rs)
         close(rs->stop_fd);
     pthread_mutex_destroy(&rs->jobs_lock);
     pthread_cond_destroy(&rs->jobs_done);
-    pthread_mutex_destroy(&rs->run_lock);
+    pthread_cond_destroy(&rs->slot_free);
+    pthread_mutex_destroy(&rs->static_options_lock);
     free(rs->command);
     free(rs->socket_path);
     free(rs);

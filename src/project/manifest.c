@@ -696,7 +696,8 @@ bool manifest_write(const project *p, mlerr *err)
     if (ok) {
         /* streamed to a temporary file, then renamed over the old one */
         const char *path = fs_join(&a, dir, "manifest.json");
-        const char *tmp = arena_printf(&a, "%s.tmp.%ld", path, (long)getpid());
+        /* per thread: routed jobs of one project may write it at once */
+        const char *tmp = arena_printf(&a, "%s.tmp.%ld.%ld", path, (long)getpid(), (long)gettid());
         FILE *f = fopen(tmp, "w");
         if (!f) {
             mlerr_set(err, EXIT_SETUP, "%s: cannot write: %s", tmp, strerror(errno));

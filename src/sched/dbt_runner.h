@@ -11,7 +11,14 @@
  * own flags (flags.WHICH), so tasks of one run can run at once.  The
  * database is shared: the runner keeps every file it opened open until
  * it is freed, and db_open's registry hands every later task -- of any DAG --
- * that same handle.  Each try's log gets dbt's result line for every node.
+ * that same handle.  The files are opened ahead of the tasks too: at every
+ * change of the dags folder (dags_seen) each DAG's profile target is
+ * resolved as its tasks will resolve it, and each local DuckDB file is
+ * opened (without waiting for another process's lock: a held file is tried
+ * again every few seconds), so a scheduler owns its DAGs' files -- and
+ * advertises them, routing other commands here -- from its first tick.  A
+ * DAG whose target cannot be resolved is logged and skipped.  Each try's
+ * log gets dbt's result line for every node.
  * A cancelled task_ctl cancels the session, which interrupts DuckDB. */
 #ifndef MALLARD_SCHED_DBT_RUNNER_H
 #define MALLARD_SCHED_DBT_RUNNER_H

@@ -76,7 +76,8 @@ struct scheduler {
     int nworkers, idle_workers;
     bool pool_stop;
     bool stop;
-    int64_t once_now; /* with once: the time the due runs are reckoned at */
+    int64_t once_now;    /* with once: the time the due runs are reckoned at */
+    bool dags_announced; /* the runner's dags_seen has been called (loop thread only) */
     scheduler_result res;
 };
 
@@ -620,8 +621,17 @@ static bool tick(scheduler *s, arena *a, tick_state *ts, mlerr *err)
     ts->a = a;
     if (!tasks_collect(s, &ts->wake_at, err))
         return false;
-    if (!dag_folder_refresh(s->folder, NULL, err))
+    bool changed = false;
+    if (!dag_folder_refresh(s->folder, &changed, err))
         return false;
+    if (s->o.runner.dags_seen) {
+        size_t n = dag_folder_dag_count(s->folder);
+        const dag_def **dags = arena_alloc(a, (n + 1) * sizeof *dags);
+        for (size_t i = 0; i < n; i++)
+            dags[i] = dag_folder_dag(s->folder, i);
+        s->o.runner.dags_seen(s->o.runner.userdata, dags, n, changed || !s->dags_announced);
+        s->dags_announced = true;
+    }
     ts->free_slots = s->o.parallelism - s->nrunning;
     for (run_graph *g = s->graphs; g; g = g->next)
         g->seen = false;

@@ -73,6 +73,12 @@ typedef struct task_runner {
      * (the run ended, or left this scheduler's hands) and none of its tasks
      * is running, so whatever the runner keeps for the run can go. */
     void (*run_ended)(void *userdata, const char *dag_id, const char *run_id);
+    /* Optional, on the loop thread after every rescan of the dags folder:
+     * the DAGs there now; changed says whether a DAG file was added,
+     * changed or removed since the last call (true at the first).  A runner
+     * opens here what the DAGs' tasks will use, so that it holds it before
+     * any task runs.  Called every tick: it must return promptly. */
+    void (*dags_seen)(void *userdata, const dag_def *const *dags, size_t n, bool changed);
 } task_runner;
 
 #endif

@@ -189,7 +189,8 @@ bool fs_wait_readable(int fd, int stop_fd)
 
 bool fs_write_atomic(const char *path, const void *data, size_t len, mlerr *err)
 {
-    char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+    /* per thread: jobs routed to one process may write the same file at once */
+    char *tmp = xasprintf("%s.tmp.%ld.%ld", path, (long)getpid(), (long)gettid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0) {
         mlerr_set(err, EXIT_SETUP, "%s: cannot write: %s", tmp, strerror(errno));
