@@ -149,6 +149,17 @@ static task_instance *find_ti(task_instance *tis, size_t n, const char *task_id)
     return NULL;
 }
 
+/* A retry delay of 7 s per try number, to see which try it was asked for. */
+static int64_t delay_by_try(void *ctx, const char *dag_id, const char *run_id, const char *task_id,
+                            int try_number)
+{
+    (void)ctx;
+    (void)run_id;
+    CHECK_STR(dag_id, "d2");
+    CHECK_STR(task_id, "model_c_run");
+    return 7 * try_number;
+}
+
 TEST(tries_and_crash_recovery)
 {
     mlerr err = MLERR_INIT;
@@ -163,26 +174,26 @@ TEST(tries_and_crash_recovery)
     int max_tries[] = {0, 1, 2};
     CHECK(state_tis_create(st, "d2", r.run_id, tasks, max_tries, 3, &err));
     int try_number = 0;
-    CHECK(state_ti_begin_try(st, "d2", r.run_id, "seed_a_seed", 10, &try_number, &err));
+    CHECK(state_ti_begin_try(st, "d2", r.run_id, "seed_a_seed", 10, &try_number, NULL, &err));
     CHECK(try_number == 1);
-    CHECK(state_ti_end_try(st, "d2", r.run_id, "seed_a_seed", TI_SUCCESS, 12, 0, &err));
-    CHECK(!state_ti_end_try(st, "d2", r.run_id, "seed_a_seed", TI_SUCCESS, 12, 0, &err));
+    CHECK(state_ti_end_try(st, "d2", r.run_id, "seed_a_seed", TI_SUCCESS, 12, 0, NULL, &err));
+    CHECK(!state_ti_end_try(st, "d2", r.run_id, "seed_a_seed", TI_SUCCESS, 12, 0, NULL, &err));
     CHECK_CONTAINS(mlerr_message(&err), "is not running");
     mlerr_clear(&err);
 
-    CHECK(state_ti_begin_try(st, "d2", r.run_id, "model_c_run", 20, &try_number, &err));
-    CHECK(state_ti_end_try(st, "d2", r.run_id, "model_c_run", TI_UP_FOR_RETRY, 21, 81, &err));
-    CHECK(state_ti_begin_try(st, "d2", r.run_id, "model_c_run", 90, &try_number, &err));
+    CHECK(state_ti_begin_try(st, "d2", r.run_id, "model_c_run", 20, &try_number, NULL, &err));
+    CHECK(state_ti_end_try(st, "d2", r.run_id, "model_c_run", TI_UP_FOR_RETRY, 21, 81, NULL, &err));
+    CHECK(state_ti_begin_try(st, "d2", r.run_id, "model_c_run", 90, &try_number, NULL, &err));
     CHECK(try_number == 2);
 
     /* The scheduler dies here with model_c_run (try 2 of 3) and model_b_run
      * (try 2 of 2) running. */
-    CHECK(state_ti_begin_try(st, "d2", r.run_id, "model_b_run", 30, &try_number, &err));
-    CHECK(state_ti_end_try(st, "d2", r.run_id, "model_b_run", TI_UP_FOR_RETRY, 31, 31, &err));
-    CHECK(state_ti_begin_try(st, "d2", r.run_id, "model_b_run", 40, &try_number, &err));
-    int to_retry = -1, to_failed = -1;
-    CHECK(state_recover_orphans(st, 100, &to_retry, &to_failed, &err));
-    CHECK(to_retry == 1 && to_failed == 1);
+    CHECK(state_ti_begin_try(st, "d2", r.run_id, "model_b_run", 30, &try_number, NULL, &err));
+    CHECK(state_ti_end_try(st, "d2", r.run_id, "model_b_run", TI_UP_FOR_RETRY, 31, 31, NULL, &err));
+    CHECK(state_ti_begin_try(st, "d2", r.run_id, "model_b_run", 40, &try_number, NULL, &err));
+    orphan_counts rec = {-1, -1, -1};
+    CHECK(state_recover_orphans(st, 100, delay_by_try, NULL, &rec, &err));
+    CHECK(rec.up_for_retry == 1 && rec.failed == 1 && rec.restarted == 0);
 
     task_instance *tis;
     size_t n;
@@ -191,15 +202,16 @@ TEST(tries_and_crash_recovery)
     task_instance *s = find_ti(tis, n, "seed_a_seed");
     CHECK(s && s->state == TI_SUCCESS && s->try_number == 1 && s->duration == 2);
     CHECK(b && b->state == TI_FAILED && b->try_number == 2);
-    CHECK(c && c->state == TI_UP_FOR_RETRY && c->try_number == 2 && c->next_retry_at == 100);
+    CHECK(c && c->state == TI_UP_FOR_RETRY && c->try_number == 2 &&
+          c->next_retry_at == 100 + 2 * 7);
     CHECK(c && c->pid == (int)getpid() && c->hostname && c->hostname[0]);
 
     task_try *tries;
     CHECK(state_tries_list(st, &a, "d2", r.run_id, &tries, &n, &err) && n == 5);
     for (size_t i = 0; i < n; i++)
         CHECK(tries[i].state == (strcmp(tries[i].task_id, "seed_a_seed") ? TI_FAILED : TI_SUCCESS));
-    CHECK(state_recover_orphans(st, 200, &to_retry, &to_failed, &err));
-    CHECK(to_retry == 0 && to_failed == 0);
+    CHECK(state_recover_orphans(st, 200, NULL, NULL, &rec, &err));
+    CHECK(rec.up_for_retry == 0 && rec.failed == 0 && rec.restarted == 0);
 
     /* Clearing renews the retries and requeues the run. */
     CHECK(state_run_set_state(st, "d2", r.run_id, DAGRUN_FAILED, 300, &err));
