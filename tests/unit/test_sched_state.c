@@ -237,6 +237,72 @@ TEST(tries_and_crash_recovery)
     arena_free(&a);
 }
 
+/* Airflow's clear of a running task instance: restarting until its try
+ * ends, then none with the retries renewed counting the killed try, which
+ * is recorded as restarting; a restarting one left by a crash goes back to
+ * none the same way. */
+TEST(clear_while_running_restarts)
+{
+    mlerr err = MLERR_INIT;
+    arena a = ARENA_INIT;
+    state_store *st = state_open(home, &err);
+    if (!st)
+        return;
+    bool created;
+    dag_run r = run_at(&a, "d3", RUN_TYPE_MANUAL, 1735689600);
+    CHECK(state_run_create(st, &r, &created, &err) && created);
+    const char *tasks[] = {"a_run", "b_run", "c_run"};
+    int max_tries[] = {0, 0, 0};
+    CHECK(state_tis_create(st, "d3", r.run_id, tasks, max_tries, 3, &err));
+    int try_number = 0, tries_allowed = -1;
+    CHECK(state_ti_begin_try(st, "d3", r.run_id, "a_run", 10, &try_number, &tries_allowed, &err));
+    CHECK(try_number == 1 && tries_allowed == 0);
+    CHECK(state_ti_begin_try(st, "d3", r.run_id, "b_run", 10, &try_number, NULL, &err));
+    ti_key *keys = NULL;
+    size_t nkeys = 9;
+    CHECK(state_restarting_list(st, &a, &keys, &nkeys, &err) && nkeys == 0);
+
+    const char *clear[] = {"a_run", "b_run"};
+    int cleared = -1;
+    CHECK(state_clear_tasks(st, "d3", r.run_id, clear, 2, 0, &cleared, &err) && cleared == 2);
+    task_instance *tis;
+    size_t n;
+    CHECK(state_tis_list(st, &a, "d3", r.run_id, &tis, &n, &err) && n == 3);
+    const task_instance *ta = find_ti(tis, n, "a_run");
+    CHECK(ta && ta->state == TI_RESTARTING && ta->try_number == 1 && ta->max_tries == 1);
+    CHECK(state_restarting_list(st, &a, &keys, &nkeys, &err) && nkeys == 2);
+    CHECK(nkeys == 2 && strcmp(keys[0].dag_id, "d3") == 0 && strcmp(keys[0].run_id, r.run_id) == 0);
+
+    /* whatever the try's outcome, it ends in none: no retry consumed */
+    ti_state recorded = TI_SUCCESS;
+    CHECK(state_ti_end_try(st, "d3", r.run_id, "a_run", TI_FAILED, 12, 0, &recorded, &err));
+    CHECK(recorded == TI_NONE);
+    CHECK(state_tis_list(st, &a, "d3", r.run_id, &tis, &n, &err) && n == 3);
+    ta = find_ti(tis, n, "a_run");
+    CHECK(ta && ta->state == TI_NONE && ta->end_date == 12 && ta->next_retry_at == 0);
+    CHECK(state_ti_begin_try(st, "d3", r.run_id, "a_run", 13, &try_number, &tries_allowed, &err));
+    CHECK(try_number == 2 && tries_allowed == 1);
+    CHECK(state_ti_end_try(st, "d3", r.run_id, "a_run", TI_SUCCESS, 14, 0, &recorded, &err));
+    CHECK(recorded == TI_SUCCESS);
+
+    /* b_run's scheduler dies before ending the try: recovery restarts it */
+    orphan_counts rec = {-1, -1, -1};
+    CHECK(state_recover_orphans(st, 20, NULL, NULL, &rec, &err));
+    CHECK(rec.restarted == 1 && rec.up_for_retry == 0 && rec.failed == 0);
+    CHECK(state_restarting_list(st, &a, &keys, &nkeys, &err) && nkeys == 0);
+    CHECK(state_tis_list(st, &a, "d3", r.run_id, &tis, &n, &err) && n == 3);
+    const task_instance *tb = find_ti(tis, n, "b_run");
+    CHECK(tb && tb->state == TI_NONE && tb->try_number == 1 && tb->max_tries == 1);
+
+    task_try *tries;
+    CHECK(state_tries_list(st, &a, "d3", r.run_id, &tries, &n, &err) && n == 3);
+    CHECK(n == 3 && strcmp(tries[0].task_id, "a_run") == 0 && tries[0].state == TI_RESTARTING);
+    CHECK(n == 3 && tries[1].try_number == 2 && tries[1].state == TI_SUCCESS);
+    CHECK(n == 3 && strcmp(tries[2].task_id, "b_run") == 0 && tries[2].state == TI_RESTARTING);
+    state_close(st);
+    arena_free(&a);
+}
+
 /* Several processes create runs for the same intervals and update task
  * instances at once: no lock errors, and exactly one run per interval. */
 TEST(concurrent_writers)
@@ -443,6 +509,7 @@ int main(void)
     RUN(dags_and_pausing);
     RUN(one_run_per_interval);
     RUN(tries_and_crash_recovery);
+    RUN(clear_while_running_restarts);
     RUN(concurrent_writers);
     RUN(kill_9_keeps_every_commit);
     RUN(one_scheduler_per_home);
