@@ -4,7 +4,9 @@
  * Cleared task instances go back to state none with their retries renewed
  * (try numbers carry on), and the run goes back to queued, so the scheduler
  * -- running or the next one started -- runs them again.  A task instance
- * that is running is left to the scheduler that runs it.  -t picks task ids
+ * that is running becomes restarting, as Airflow's clear makes it: the
+ * scheduler running it interrupts the try and starts the next one, which
+ * costs no retry (state_clear_tasks).  -t picks task ids
  * by a POSIX extended regex matched anywhere in the id (Airflow's re search);
  * --downstream adds every task downstream of those picked, which needs the
  * run's task graph, so the DAG's dbt project is loaded for it; --only-failed

@@ -109,14 +109,13 @@ static jv run_end_context(const project *p, const exec_result *results, int n, a
     return extra;
 }
 
-bool exec_render_run_hooks(void *ctx, bool at_end, const exec_result *results, int n, db_conn *c,
-                           arena *a, sql_list *out, mlerr *err)
+static bool render_run_hooks(const project *p, jv flags, bool at_end, const exec_result *results,
+                             int n, db_conn *c, arena *a, sql_list *out, mlerr *err)
 {
-    const project *p = ctx;
     const str_list *hooks = at_end ? &p->on_run_end : &p->on_run_start;
     if (hooks->n == 0)
         return true;
-    compile_probe probe = {.fn = probe_on_conn, .ctx = c};
+    compile_probe probe = {.fn = probe_on_conn, .ctx = c, .flags = flags};
     jv extra = at_end ? run_end_context(p, results, n, a) : jv_undefined(NULL);
     for (uint32_t i = 0; i < hooks->n; i++) {
         const char *name =
@@ -128,6 +127,20 @@ bool exec_render_run_hooks(void *ctx, bool at_end, const exec_result *results, i
             sql_list_add(a, out, sql);
     }
     return true;
+}
+
+bool exec_render_run_hooks(void *ctx, bool at_end, const exec_result *results, int n, db_conn *c,
+                           arena *a, sql_list *out, mlerr *err)
+{
+    jv env_flags = {0}; /* zero: the env's global flags */
+    return render_run_hooks(ctx, env_flags, at_end, results, n, c, a, out, err);
+}
+
+bool exec_render_run_hooks_in_context(void *ctx, bool at_end, const exec_result *results, int n,
+                                      db_conn *c, arena *a, sql_list *out, mlerr *err)
+{
+    const exec_compile_ctx *x = ctx;
+    return render_run_hooks(x->p, x->flags, at_end, results, n, c, a, out, err);
 }
 
 bool exec_compile_at_run_time(void *ctx, const pnode *n, db_conn *c, arena *a, const char **sql,

@@ -34,5 +34,9 @@ typedef struct exec_compile_ctx {
 /* An exec_compile_fn; ctx is an exec_compile_ctx that outlives the session. */
 bool exec_compile_in_context(void *ctx, const pnode *n, db_conn *c, arena *a, const char **sql,
                              mat_hooks *hooks, mlerr *err);
+/* An exec_run_hooks_fn; ctx is an exec_compile_ctx: the hooks render with
+ * its flags, so tasks sharing one project each see their own command. */
+bool exec_render_run_hooks_in_context(void *ctx, bool at_end, const exec_result *results, int n,
+                                      db_conn *c, arena *a, sql_list *out, mlerr *err);
 
 #endif

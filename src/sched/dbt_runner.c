@@ -360,6 +360,11 @@ static task_outcome dbt_task_run(void *ud, const task_request *req, task_ctl *ct
                       .compile = exec_compile_in_context,
                       .compile_ctx = &cc,
                       .quiet = true};
+    /* Each Cosmos task is a dbt process of its own, which runs the
+     * project's on-run-start and on-run-end hooks around its nodes (with
+     * this task's results); a project without them pays nothing */
+    if (p->on_run_start.n > 0 || p->on_run_end.n > 0)
+        o.run_hooks = exec_render_run_hooks_in_context;
     o.mat.full_refresh = req->full_refresh;
     exec_session *s = exec_session_new(p, &w, d, &o);
     exec_report rep = {0};

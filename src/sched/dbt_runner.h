@@ -8,7 +8,10 @@
  * loaded with one run's vars is not reused for another run).  Each task
  * selects its nodes and runs them as a work plan in an exec session of its
  * own; every node -- tests too -- is rendered on its worker with the task's
- * own flags (flags.WHICH), so tasks of one run can run at once.  The
+ * own flags (flags.WHICH), so tasks of one run can run at once.  Like the
+ * dbt process Cosmos starts per task, every task runs the project's
+ * on-run-start and on-run-end hooks around its own nodes, on-run-end with
+ * that task's results (a failing hook fails the task).  The
  * database is shared: the runner keeps every file it opened open until
  * it is freed, and db_open's registry hands every later task -- of any DAG --
  * that same handle.  The files are opened ahead of the tasks too: at every

@@ -27,7 +27,8 @@
 typedef enum {
     CANCEL_NONE,
     CANCEL_TIMEOUT,
-    CANCEL_SHUTDOWN
+    CANCEL_SHUTDOWN,
+    CANCEL_CLEARED /* cleared while running: the store says restarting */
 } cancel_reason;
 
 /* One task try in flight.  The loop thread owns it; the worker that runs
@@ -45,7 +46,7 @@ typedef struct running_task {
     cancel_reason cancel;
     double deadline; /* execution_timeout, 0 = none */
     retry_policy policy;
-    int max_tries;
+    int max_tries; /* the store's, renewed by clears */
 } running_task;
 
 /* The task graph of a run in progress, rendered when the run starts. */
@@ -94,6 +95,29 @@ static void say(scheduler *s, const char *fmt, ...)
     log_info("%s", buf);
 }
 
+static retry_policy dag_retry_policy(const dag_def *dag)
+{
+    return (retry_policy){.retries = dag->default_args.retries,
+                          .retry_delay = dag->default_args.retry_delay,
+                          .exponential_backoff = dag->default_args.retry_exponential_backoff,
+                          .max_retry_delay = dag->default_args.max_retry_delay};
+}
+
+/* A try found running at start-up died with the previous scheduler: its
+ * next try waits its DAG's retry delay, as Airflow's handle_failure of a
+ * heartbeat-timed-out task instance makes it.  A DAG no longer in the
+ * folder waits Airflow's default retry_delay. */
+static int64_t orphan_retry_delay(void *ctx, const char *dag_id, const char *run_id,
+                                  const char *task_id, int try_number)
+{
+    scheduler *s = ctx;
+    const dag_def *dag = dag_folder_find(s->folder, dag_id);
+    retry_policy p = {.retry_delay = 300};
+    if (dag)
+        p = dag_retry_policy(dag);
+    return retry_delay_seconds(&p, dag_id, task_id, run_id, try_number);
+}
+
 bool scheduler_new(const scheduler_opts *opts, scheduler **out, mlerr *err)
 {
     *out = NULL;
@@ -112,19 +136,23 @@ bool scheduler_new(const scheduler_opts *opts, scheduler **out, mlerr *err)
         free(s);
         return false;
     }
-    int to_retry = 0, to_failed = 0;
-    if (!state_recover_orphans(s->st, state_now(), &to_retry, &to_failed, err)) {
+    /* the DAGs first: an orphan's retry_delay is its DAG's */
+    s->folder = dag_folder_new(opts->dags_folder);
+    orphan_counts rec = {0};
+    if (!dag_folder_refresh(s->folder, NULL, err) ||
+        !state_recover_orphans(s->st, state_now(), orphan_retry_delay, s, &rec, err)) {
+        dag_folder_free(s->folder);
         state_close(s->st);
         instance_lock_release(&s->lock);
         free(s);
         return false;
     }
-    if (to_retry + to_failed > 0)
+    if (rec.up_for_retry + rec.failed + rec.restarted > 0)
         say(s,
             "Recovered %d task instance(s) left running by a previous scheduler: %d up_for_retry, "
-            "%d failed",
-            to_retry + to_failed, to_retry, to_failed);
-    s->folder = dag_folder_new(opts->dags_folder);
+            "%d failed, %d cleared while running (restarted)",
+            rec.up_for_retry + rec.failed + rec.restarted, rec.up_for_retry, rec.failed,
+            rec.restarted);
     pthread_mutex_init(&s->mu, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
@@ -364,8 +392,9 @@ static bool task_start(scheduler *s, const dag_def *dag, const run_graph *rg, si
 {
     const dbt_task *task = &rg->g.tasks[ti];
     double now = state_now();
-    int try_number = 0;
-    if (!state_ti_begin_try(s->st, rg->dag_id, rg->run_id, task->task_id, now, &try_number, err))
+    int try_number = 0, max_tries = 0;
+    if (!state_ti_begin_try(s->st, rg->dag_id, rg->run_id, task->task_id, now, &try_number,
+                            &max_tries, err))
         return false;
     running_task *t = xcalloc(1, sizeof *t);
     arena *a = &t->a;
@@ -391,11 +420,8 @@ static bool task_start(scheduler *s, const dag_def *dag, const run_graph *rg, si
     t->deadline = dag->default_args.execution_timeout > 0
                       ? now + (double)dag->default_args.execution_timeout
                       : 0;
-    t->policy = (retry_policy){.retries = dag->default_args.retries,
-                               .retry_delay = dag->default_args.retry_delay,
-                               .exponential_backoff = dag->default_args.retry_exponential_backoff,
-                               .max_retry_delay = dag->default_args.max_retry_delay};
-    t->max_tries = dag->default_args.retries;
+    t->policy = dag_retry_policy(dag);
+    t->max_tries = max_tries;
     task_ctl_init(&t->ctl);
     if (!task_dispatch(s, t)) {
         log_error("cannot start a thread for task %s", r->task_id);
@@ -426,21 +452,26 @@ static bool task_reap(scheduler *s, running_task *t, mlerr *err)
     const char *why = "";
     if (t->outcome == TASK_SUCCESS) {
         st = TI_SUCCESS;
-    } else if (t->outcome == TASK_INTERRUPTED && t->cancel == CANCEL_SHUTDOWN) {
-        /* the scheduler is stopping: the try did not fail on its own */
-        st = TI_UP_FOR_RETRY;
-        next_retry_at = now;
-        why = " (interrupted: scheduler stopping)";
     } else {
+        /* A try the scheduler's shutdown interrupted fails like any other:
+         * Airflow's task runner turns SIGTERM into AirflowTaskTerminated,
+         * which handle_failure treats as a failure -- up_for_retry after
+         * retry_delay while tries are left, else failed.  A cleared one is
+         * left to the store, which puts it back to none (restarting). */
         if (t->cancel == CANCEL_TIMEOUT)
             why = " (execution_timeout)";
+        else if (t->cancel == CANCEL_SHUTDOWN)
+            why = " (interrupted: scheduler stopping)";
         st = retry_after_failure(&t->policy, t->req.dag_id, t->req.task_id, t->req.run_id,
                                  t->req.try_number, t->max_tries, now, &next_retry_at);
     }
+    ti_state recorded = st;
     bool ok = state_ti_end_try(s->st, t->req.dag_id, t->req.run_id, t->req.task_id, st, now,
-                               next_retry_at, err);
+                               next_retry_at, &recorded, err);
+    if (ok && recorded == TI_NONE)
+        why = " (cleared while running: restarting)";
     say(s, "%s %s %s: try %d %s%s", t->req.dag_id, t->req.run_id, t->req.task_id, t->req.try_number,
-        ti_state_name(st), why);
+        ti_state_name(recorded), why);
     task_ctl_destroy(&t->ctl);
     arena_free(&t->a);
     free(t);
@@ -448,10 +479,36 @@ static bool task_reap(scheduler *s, running_task *t, mlerr *err)
     return ok;
 }
 
-/* Ends finished tries and interrupts those past their deadline.  The
- * earliest deadline left is folded into *wake_at. */
+/* Interrupts the running tries whose task instances were cleared
+ * (restarting): Airflow's scheduler has the executor kill such a try. */
+static bool tasks_interrupt_cleared(scheduler *s, mlerr *err)
+{
+    arena a = ARENA_INIT;
+    ti_key *keys = NULL;
+    size_t n = 0;
+    bool ok = state_restarting_list(s->st, &a, &keys, &n, err);
+    for (size_t i = 0; ok && i < n; i++) {
+        for (running_task *t = s->running; t; t = t->next) {
+            if (t->cancel == CANCEL_NONE && strcmp(t->req.task_id, keys[i].task_id) == 0 &&
+                strcmp(t->req.run_id, keys[i].run_id) == 0 &&
+                strcmp(t->req.dag_id, keys[i].dag_id) == 0) {
+                t->cancel = CANCEL_CLEARED;
+                say(s, "%s %s %s: try %d cleared while running: interrupting it", t->req.dag_id,
+                    t->req.run_id, t->req.task_id, t->req.try_number);
+                task_ctl_cancel(&t->ctl);
+            }
+        }
+    }
+    arena_free(&a);
+    return ok;
+}
+
+/* Ends finished tries and interrupts those past their deadline or
+ * cleared.  The earliest deadline left is folded into *wake_at. */
 static bool tasks_collect(scheduler *s, double *wake_at, mlerr *err)
 {
+    if (s->running && !tasks_interrupt_cleared(s, err))
+        return false;
     double now = state_now();
     running_task **p = &s->running;
     while (*p) {
@@ -536,8 +593,11 @@ static bool run_advance(scheduler *s, tick_state *ts, const dag_def *dag, const 
         if (k < 0)
             continue; /* a task the DAG no longer has */
         ti_state st = tis[i].state;
+        /* restarting is running until its try ends (tasks_collect) */
+        if (st == TI_RESTARTING)
+            st = TI_RUNNING;
         /* A task instance marked running that this process does not run
-         * (cleared while running, or left over) is not in flight: retry it. */
+         * (left over) is not in flight: retry it. */
         if (st == TI_RUNNING && !task_is_running(s, run->dag_id, run->run_id, tis[i].task_id))
             st = TI_UP_FOR_RETRY;
         pt[k].state = st;

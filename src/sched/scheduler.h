@@ -11,11 +11,15 @@
  *     and skipped states, new tries started on threads of their own within
  *     max_active_tasks per run and `parallelism` overall, finished runs;
  *   - ends tries as they finish (success, or the retry policy's verdict)
- *     and interrupts those past their execution_timeout.
+ *     and interrupts those past their execution_timeout or cleared while
+ *     running (restarting: their next try starts at once, costing no retry).
  * Triggers and clears made by other processes are seen on the next tick.
+ * Tries a crashed scheduler left running fail at start-up, their retries
+ * due retry_delay later.
  *
  * Stopping (scheduler_stop, e.g. on SIGINT/SIGTERM) interrupts the running
- * tasks, waits for them, and records them up_for_retry, so the state is
+ * tasks, waits for them, and ends each try as failed -- up_for_retry when
+ * it has tries left, as Airflow's SIGTERMed tasks -- so the state is
  * consistent and a restart carries on.  With `once`, the runs due when it
  * starts (and those already queued or running) are run to the end, then the
  * loop returns. */

@@ -240,6 +240,14 @@ static const char *const migrations[] = {
     "  FOREIGN KEY (dag_id, run_id, task_id)"
     "    REFERENCES task_instances (dag_id, run_id, task_id) ON DELETE CASCADE"
     ");",
+    /* 1 -> 2: Airflow's restarting -- a running task instance that was
+     * cleared, which its scheduler interrupts and runs again.  It stays
+     * 'running' underneath (what owns and ends a try does not change);
+     * readers see the flag as state restarting.  The partial index keeps
+     * the scheduler's per-tick look for such flags O(flagged). */
+    "ALTER TABLE task_instances ADD COLUMN restarting INTEGER NOT NULL DEFAULT 0;"
+    "CREATE INDEX task_instances_restarting ON task_instances (restarting)"
+    "  WHERE restarting = 1;",
 };
 
 _Static_assert(sizeof migrations / sizeof *migrations == STATE_SCHEMA_VERSION,
@@ -667,7 +675,7 @@ bool state_tis_list(state_store *st, arena *a, const char *dag_id, const char *r
     sqlite3_stmt *stmt = st_prepare(
         st,
         "SELECT dag_id, run_id, task_id, state, try_number, max_tries, start_date, end_date, "
-        "duration, hostname, pid, next_retry_at FROM task_instances "
+        "duration, hostname, pid, next_retry_at, restarting FROM task_instances "
         "WHERE dag_id = ?1 AND run_id = ?2 ORDER BY task_id",
         err);
     if (stmt) {
@@ -695,6 +703,8 @@ bool state_tis_list(state_store *st, arena *a, const char *dag_id, const char *r
             ti->hostname = col_text(a, stmt, 9);
             ti->pid = sqlite3_column_int(stmt, 10);
             ti->next_retry_at = sqlite3_column_double(stmt, 11);
+            if (ti->state == TI_RUNNING && sqlite3_column_int(stmt, 12))
+                ti->state = TI_RESTARTING;
         }
         ok = rc == SQLITE_DONE || db_fail(st, err, "cannot read task_instances");
         st_done(st, stmt);
@@ -741,7 +751,8 @@ bool state_ti_set_state(state_store *st, const char *dag_id, const char *run_id,
 }
 
 bool state_ti_begin_try(state_store *st, const char *dag_id, const char *run_id,
-                        const char *task_id, double now, int *try_number, mlerr *err)
+                        const char *task_id, double now, int *try_number, int *max_tries,
+                        mlerr *err)
 {
     char host[256] = "";
     gethostname(host, sizeof host - 1);
@@ -753,8 +764,10 @@ bool state_ti_begin_try(state_store *st, const char *dag_id, const char *run_id,
         (stmt = st_prepare(st,
                            "UPDATE task_instances SET state = 'running',"
                            " try_number = try_number + 1, start_date = ?4, end_date = NULL,"
-                           " duration = NULL, hostname = ?5, pid = ?6, next_retry_at = NULL"
-                           " WHERE dag_id = ?1 AND run_id = ?2 AND task_id = ?3",
+                           " duration = NULL, hostname = ?5, pid = ?6, next_retry_at = NULL,"
+                           " restarting = 0"
+                           " WHERE dag_id = ?1 AND run_id = ?2 AND task_id = ?3"
+                           " RETURNING max_tries",
                            err))) {
         bind_text(stmt, 1, dag_id);
         bind_text(stmt, 2, run_id);
@@ -762,7 +775,15 @@ bool state_ti_begin_try(state_store *st, const char *dag_id, const char *run_id,
         sqlite3_bind_double(stmt, 4, now);
         bind_text(stmt, 5, host);
         sqlite3_bind_int(stmt, 6, (int)getpid());
-        ok = st_step_done(st, stmt, &changes, err);
+        int rc = sqlite3_step(stmt);
+        if (rc == SQLITE_ROW) {
+            changes = 1;
+            if (max_tries)
+                *max_tries = sqlite3_column_int(stmt, 0);
+            rc = sqlite3_step(stmt);
+        }
+        ok = rc == SQLITE_DONE || db_fail(st, err, "cannot start the try");
+        st_done(st, stmt);
     }
     if (ok && changes == 0) {
         st_rollback(st);
@@ -796,16 +817,23 @@ bool state_ti_begin_try(state_store *st, const char *dag_id, const char *run_id,
     return ok;
 }
 
-/* Closes the running try of one task instance (inside a transaction). */
+/* Closes the running try of one task instance (inside a transaction).
+ * A restarting one (cleared while running) goes back to none whatever the
+ * try's outcome, as Airflow's scheduler sets a terminated restarting task
+ * instance to None: its retries were renewed by the clear, so the next try
+ * starts at once and the ended try costs no retry.  *ended_as is the state
+ * recorded. */
 static bool end_try_locked(state_store *st, const char *dag_id, const char *run_id,
                            const char *task_id, ti_state state, double now, double next_retry_at,
-                           int *changes, mlerr *err)
+                           int *changes, ti_state *ended_as, mlerr *err)
 {
     sqlite3_stmt *stmt = st_prepare(
         st,
-        "UPDATE task_instances SET state = ?4, end_date = ?5, duration = ?5 - start_date,"
-        " next_retry_at = ?6 WHERE dag_id = ?1 AND run_id = ?2 AND task_id = ?3"
-        " AND state = 'running'",
+        "UPDATE task_instances SET state = CASE WHEN restarting = 1 THEN 'none' ELSE ?4 END,"
+        " end_date = ?5, duration = ?5 - start_date,"
+        " next_retry_at = CASE WHEN restarting = 1 THEN NULL ELSE ?6 END, restarting = 0"
+        " WHERE dag_id = ?1 AND run_id = ?2 AND task_id = ?3 AND state = 'running'"
+        " RETURNING state",
         err);
     if (!stmt)
         return false;
@@ -815,10 +843,19 @@ static bool end_try_locked(state_store *st, const char *dag_id, const char *run_
     bind_text(stmt, 4, ti_state_name(state));
     sqlite3_bind_double(stmt, 5, now);
     bind_time(stmt, 6, state == TI_UP_FOR_RETRY ? next_retry_at : 0);
-    if (!st_step_done(st, stmt, changes, err))
-        return false;
-    if (*changes == 0)
-        return true;
+    *changes = 0;
+    *ended_as = state;
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        *changes = 1;
+        ti_state_parse((const char *)sqlite3_column_text(stmt, 0), ended_as);
+        rc = sqlite3_step(stmt);
+    }
+    bool ok = rc == SQLITE_DONE || db_fail(st, err, "cannot end the try");
+    st_done(st, stmt);
+    if (!ok || *changes == 0)
+        return ok;
+    bool restarted = *ended_as == TI_NONE;
     /* The try itself failed when the task goes on to retry. */
     stmt = st_prepare(st,
                       "UPDATE task_tries SET state = ?4, end_date = ?5,"
@@ -831,22 +868,27 @@ static bool end_try_locked(state_store *st, const char *dag_id, const char *run_
     bind_text(stmt, 1, dag_id);
     bind_text(stmt, 2, run_id);
     bind_text(stmt, 3, task_id);
-    bind_text(stmt, 4, ti_state_name(state == TI_UP_FOR_RETRY ? TI_FAILED : state));
+    bind_text(stmt, 4,
+              ti_state_name(restarted                  ? TI_RESTARTING
+                            : state == TI_UP_FOR_RETRY ? TI_FAILED
+                                                       : state));
     sqlite3_bind_double(stmt, 5, now);
     return st_step_done(st, stmt, NULL, err);
 }
 
 bool state_ti_end_try(state_store *st, const char *dag_id, const char *run_id, const char *task_id,
-                      ti_state state, double now, double next_retry_at, mlerr *err)
+                      ti_state state, double now, double next_retry_at, ti_state *ended_as,
+                      mlerr *err)
 {
+    ti_state recorded = state;
     if (state != TI_SUCCESS && state != TI_FAILED && state != TI_UP_FOR_RETRY) {
         mlerr_set(err, EXIT_HANDLED, "a try cannot end in state %s", ti_state_name(state));
         return false;
     }
     pthread_mutex_lock(&st->lock);
     int changes = 0;
-    bool ok = st_begin(st, err) &&
-              end_try_locked(st, dag_id, run_id, task_id, state, now, next_retry_at, &changes, err);
+    bool ok = st_begin(st, err) && end_try_locked(st, dag_id, run_id, task_id, state, now,
+                                                  next_retry_at, &changes, &recorded, err);
     ok = ok && st_commit(st, err);
     if (!ok)
         st_rollback(st);
@@ -856,6 +898,41 @@ bool state_ti_end_try(state_store *st, const char *dag_id, const char *run_id, c
                   run_id, dag_id);
         return false;
     }
+    if (ended_as)
+        *ended_as = recorded;
+    return ok;
+}
+
+bool state_restarting_list(state_store *st, arena *a, ti_key **out, size_t *n, mlerr *err)
+{
+    pthread_mutex_lock(&st->lock);
+    *out = NULL;
+    *n = 0;
+    size_t cap = 0;
+    bool ok = false;
+    sqlite3_stmt *stmt = st_prepare(st,
+                                    "SELECT dag_id, run_id, task_id FROM task_instances"
+                                    " WHERE restarting = 1 AND state = 'running'",
+                                    err);
+    if (stmt) {
+        int rc;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            if (*n == cap) {
+                cap = cap ? 2 * cap : 8;
+                ti_key *grown = ARENA_NEW_ARRAY(a, ti_key, cap);
+                if (*n)
+                    memcpy(grown, *out, *n * sizeof **out);
+                *out = grown;
+            }
+            ti_key *k = &(*out)[(*n)++];
+            k->dag_id = col_text(a, stmt, 0);
+            k->run_id = col_text(a, stmt, 1);
+            k->task_id = col_text(a, stmt, 2);
+        }
+        ok = rc == SQLITE_DONE || db_fail(st, err, "cannot read task_instances");
+        st_done(st, stmt);
+    }
+    pthread_mutex_unlock(&st->lock);
     return ok;
 }
 
@@ -902,6 +979,16 @@ bool state_tries_list(state_store *st, arena *a, const char *dag_id, const char 
     return ok;
 }
 
+/* Airflow's clear_task_instances for one task instance: back to none with
+ * its retries renewed (max_tries = try_number + retries, ?4), or, when it
+ * is running, restarting -- its retries renewed the same way, counting the
+ * running try, which its scheduler interrupts (end_try_locked). */
+#define CLEAR_SET                                                                                  \
+    "UPDATE task_instances SET max_tries = try_number + ?4, next_retry_at = NULL,"                 \
+    " restarting = CASE WHEN state = 'running' THEN 1 ELSE restarting END,"                        \
+    " end_date = CASE WHEN state = 'running' THEN end_date ELSE NULL END,"                         \
+    " state = CASE WHEN state = 'running' THEN 'running' ELSE 'none' END"
+
 bool state_clear_tasks(state_store *st, const char *dag_id, const char *run_id,
                        const char *const *task_ids, size_t n, int retries, int *cleared, mlerr *err)
 {
@@ -910,11 +997,8 @@ bool state_clear_tasks(state_store *st, const char *dag_id, const char *run_id,
     bool ok = st_begin(st, err), unknown = false;
     for (size_t i = 0; ok && !unknown && i < n; i++) {
         sqlite3_stmt *stmt = st_prepare(st,
-                                        "UPDATE task_instances SET state = 'none',"
-                                        " max_tries = try_number + ?4, end_date = NULL,"
-                                        " next_retry_at = NULL"
-                                        " WHERE dag_id = ?1 AND run_id = ?2 AND task_id = ?3"
-                                        " AND state != 'running'",
+                                        CLEAR_SET " WHERE dag_id = ?1 AND run_id = ?2"
+                                                  " AND task_id = ?3",
                                         err);
         if (!stmt) {
             ok = false;
@@ -928,7 +1012,6 @@ bool state_clear_tasks(state_store *st, const char *dag_id, const char *run_id,
         ok = st_step_done(st, stmt, &changes, err);
         count += changes;
         if (ok && changes == 0) {
-            /* Running (left alone) or not there at all? */
             stmt = st_prepare(st,
                               "SELECT 1 FROM task_instances WHERE dag_id = ?1 AND run_id = ?2"
                               " AND task_id = ?3",
@@ -972,13 +1055,11 @@ bool state_clear_run(state_store *st, const char *dag_id, const char *run_id, bo
     int count = 0, runs = 0;
     bool ok = st_begin(st, err);
     sqlite3_stmt *stmt;
-    if (ok && (stmt = st_prepare(st,
-                                 "UPDATE task_instances SET state = 'none',"
-                                 " max_tries = try_number + ?4, end_date = NULL,"
-                                 " next_retry_at = NULL"
-                                 " WHERE dag_id = ?1 AND run_id = ?2 AND state != 'running'"
-                                 " AND (?3 = 0 OR state IN ('failed', 'upstream_failed'))",
-                                 err))) {
+    if (ok &&
+        (stmt = st_prepare(st,
+                           CLEAR_SET " WHERE dag_id = ?1 AND run_id = ?2"
+                                     " AND (?3 = 0 OR state IN ('failed', 'upstream_failed'))",
+                           err))) {
         bind_text(stmt, 1, dag_id);
         bind_text(stmt, 2, run_id);
         sqlite3_bind_int(stmt, 3, only_failed);
@@ -1014,46 +1095,72 @@ bool state_clear_run(state_store *st, const char *dag_id, const char *run_id, bo
     return ok;
 }
 
-bool state_recover_orphans(state_store *st, double now, int *to_retry, int *to_failed, mlerr *err)
+bool state_recover_orphans(state_store *st, double now, state_retry_delay_fn delay, void *ctx,
+                           orphan_counts *counts, mlerr *err)
 {
+    orphan_counts n = {0};
+    arena a = ARENA_INIT;
+    typedef struct orphan {
+        const char *dag_id, *run_id, *task_id;
+        int try_number, max_tries;
+    } orphan;
+    orphan *list = NULL;
+    size_t norphans = 0, cap = 0;
     pthread_mutex_lock(&st->lock);
-    int retry = 0, failed = 0;
     bool ok = st_begin(st, err);
-    /* Close the orphaned tries first, while the instances still say which
-     * try was running. */
     sqlite3_stmt *stmt = NULL;
     if (ok && (stmt = st_prepare(st,
-                                 "UPDATE task_tries SET state = 'failed', end_date = ?1,"
-                                 " duration = ?1 - start_date"
-                                 " WHERE (dag_id, run_id, task_id, try_number) IN"
-                                 " (SELECT dag_id, run_id, task_id, try_number"
-                                 "  FROM task_instances WHERE state = 'running')",
+                                 "SELECT dag_id, run_id, task_id, try_number, max_tries"
+                                 " FROM task_instances WHERE state = 'running'",
                                  err))) {
-        sqlite3_bind_double(stmt, 1, now);
-        ok = st_step_done(st, stmt, NULL, err);
+        int rc;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            if (norphans == cap) {
+                cap = cap ? 2 * cap : 16;
+                orphan *grown = ARENA_NEW_ARRAY(&a, orphan, cap);
+                if (norphans)
+                    memcpy(grown, list, norphans * sizeof *list);
+                list = grown;
+            }
+            orphan *o = &list[norphans++];
+            o->dag_id = col_text(&a, stmt, 0);
+            o->run_id = col_text(&a, stmt, 1);
+            o->task_id = col_text(&a, stmt, 2);
+            o->try_number = sqlite3_column_int(stmt, 3);
+            o->max_tries = sqlite3_column_int(stmt, 4);
+        }
+        ok = rc == SQLITE_DONE || db_fail(st, err, "cannot read task_instances");
+        st_done(st, stmt);
+    } else {
+        ok = false;
     }
-    if (ok && (stmt = st_prepare(st,
-                                 "UPDATE task_instances SET state = 'up_for_retry',"
-                                 " end_date = ?1, duration = ?1 - start_date, next_retry_at = ?1"
-                                 " WHERE state = 'running' AND try_number <= max_tries",
-                                 err))) {
-        sqlite3_bind_double(stmt, 1, now);
-        ok = st_step_done(st, stmt, &retry, err);
-    }
-    if (ok && (stmt = st_prepare(st,
-                                 "UPDATE task_instances SET state = 'failed', end_date = ?1,"
-                                 " duration = ?1 - start_date WHERE state = 'running'",
-                                 err))) {
-        sqlite3_bind_double(stmt, 1, now);
-        ok = st_step_done(st, stmt, &failed, err);
+    for (size_t i = 0; ok && i < norphans; i++) {
+        const orphan *o = &list[i];
+        /* handle_failure's rule, with the failure detected now: another
+         * try while tries are left, not before retry_delay from now */
+        ti_state state = o->try_number <= o->max_tries ? TI_UP_FOR_RETRY : TI_FAILED;
+        double next_retry_at = 0;
+        if (state == TI_UP_FOR_RETRY)
+            next_retry_at =
+                now +
+                (delay ? (double)delay(ctx, o->dag_id, o->run_id, o->task_id, o->try_number) : 0);
+        int changes = 0;
+        ti_state recorded = state;
+        ok = end_try_locked(st, o->dag_id, o->run_id, o->task_id, state, now, next_retry_at,
+                            &changes, &recorded, err);
+        if (recorded == TI_NONE)
+            n.restarted++;
+        else if (recorded == TI_UP_FOR_RETRY)
+            n.up_for_retry++;
+        else
+            n.failed++;
     }
     ok = ok && st_commit(st, err);
     if (!ok)
         st_rollback(st);
     pthread_mutex_unlock(&st->lock);
-    if (to_retry)
-        *to_retry = ok ? retry : 0;
-    if (to_failed)
-        *to_failed = ok ? failed : 0;
+    arena_free(&a);
+    if (counts)
+        *counts = ok ? n : (orphan_counts){0};
     return ok;
 }

@@ -31,7 +31,7 @@
 typedef struct state_store state_store;
 
 /* The schema version this build writes; older databases are migrated. */
-#define STATE_SCHEMA_VERSION 1
+#define STATE_SCHEMA_VERSION 2
 
 /* Opens home/mallard.db, creating home and the database as needed, and
  * migrates it to STATE_SCHEMA_VERSION.  A database from a newer Mallard is
@@ -98,6 +98,8 @@ typedef struct task_instance {
     int pid;
     double next_retry_at; /* up_for_retry: not before this */
 } task_instance;
+/* state is TI_RESTARTING for a running task instance that was cleared and
+ * whose try its scheduler has yet to end (stored as running + a flag). */
 
 typedef struct task_try {
     const char *task_id;
@@ -119,37 +121,63 @@ bool state_tis_list(state_store *st, arena *a, const char *dag_id, const char *r
 bool state_ti_set_state(state_store *st, const char *dag_id, const char *run_id,
                         const char *task_id, ti_state state, mlerr *err);
 /* Starts the next try: state running, try_number + 1, this host and pid, a
- * new task_tries row.  *try_number is the try now running. */
+ * new task_tries row.  *try_number is the try now running; *max_tries
+ * (optional) the tries it may have (renewed by clears). */
 bool state_ti_begin_try(state_store *st, const char *dag_id, const char *run_id,
-                        const char *task_id, double now, int *try_number, mlerr *err);
+                        const char *task_id, double now, int *try_number, int *max_tries,
+                        mlerr *err);
 /* Ends the running try with success, failed or up_for_retry (then
- * next_retry_at says when it may run again). */
+ * next_retry_at says when it may run again).  A task instance cleared while
+ * running (restarting) goes back to none instead, whatever `state` says,
+ * and its try is recorded as restarting.  *ended_as (optional) is the state
+ * recorded. */
 bool state_ti_end_try(state_store *st, const char *dag_id, const char *run_id, const char *task_id,
-                      ti_state state, double now, double next_retry_at, mlerr *err);
+                      ti_state state, double now, double next_retry_at, ti_state *ended_as,
+                      mlerr *err);
+/* The task instances cleared while running that are still running
+ * (restarting), of every DAG: for the scheduler to interrupt. */
+typedef struct ti_key {
+    const char *dag_id, *run_id, *task_id;
+} ti_key;
+bool state_restarting_list(state_store *st, arena *a, ti_key **out, size_t *n, mlerr *err);
 /* Every try of a run's tasks, by task id then try number. */
 bool state_tries_list(state_store *st, arena *a, const char *dag_id, const char *run_id,
                       task_try **out, size_t *n, mlerr *err);
 
 /* Airflow's clear: the named task instances go back to state none with
  * their retries renewed (max_tries = try_number + retries), and the run to
- * queued, so the scheduler runs them again.  A running task instance is left
- * alone (Airflow would mark it restarting; the scheduler owns it).  Unknown
- * task ids are an error and nothing changes.  *cleared (optional) counts. */
+ * queued, so the scheduler runs them again.  A running task instance
+ * becomes restarting, its retries renewed counting the running try: the
+ * scheduler running it interrupts that try and it goes back to none
+ * (state_ti_end_try), so its next try starts at once without costing a
+ * retry.  Unknown task ids are an error and nothing changes.  *cleared
+ * (optional) counts. */
 bool state_clear_tasks(state_store *st, const char *dag_id, const char *run_id,
                        const char *const *task_ids, size_t n, int retries, int *cleared,
                        mlerr *err);
 
-/* Clears a whole run the same way: every task instance that is not running
- * (only failed and upstream_failed ones when only_failed), and requeues the
- * run when it is finished.  An unknown run is an error. */
+/* Clears a whole run the same way: every task instance, running ones
+ * becoming restarting (only failed and upstream_failed ones when
+ * only_failed), and requeues the run when it is finished.  An unknown run
+ * is an error. */
 bool state_clear_run(state_store *st, const char *dag_id, const char *run_id, bool only_failed,
                      int retries, int *cleared, mlerr *err);
 
-/* Crash recovery, as Airflow's heartbeat timeout: every task instance left
- * running (call this only while holding the instance lock, when no live
- * scheduler can own one) goes to up_for_retry if it has tries left, else to
- * failed; its try is closed as failed.  Counts are optional. */
-bool state_recover_orphans(state_store *st, double now, int *to_retry, int *to_failed, mlerr *err);
+/* Crash recovery, as Airflow's heartbeat timeout hands the task instance
+ * to handle_failure: every task instance left running (call this only
+ * while holding the instance lock, when no live scheduler can own one) goes
+ * to up_for_retry if it has tries left -- not before delay(...) seconds
+ * from now, the failure being detected now (next_retry_datetime counts
+ * from end_date) -- else to failed; its try is closed as failed.  One left
+ * restarting (cleared while running) goes back to none, as its scheduler
+ * would have done.  delay NULL: retry at once.  counts is optional. */
+typedef int64_t (*state_retry_delay_fn)(void *ctx, const char *dag_id, const char *run_id,
+                                        const char *task_id, int try_number);
+typedef struct orphan_counts {
+    int up_for_retry, failed, restarted;
+} orphan_counts;
+bool state_recover_orphans(state_store *st, double now, state_retry_delay_fn delay, void *ctx,
+                           orphan_counts *counts, mlerr *err);
 
 /* The current time as double UTC seconds. */
 double state_now(void);

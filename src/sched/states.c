@@ -7,7 +7,7 @@ static const char *const run_type_names[] = {"scheduled", "manual", "backfill"};
 static const char *const dagrun_state_names[] = {"queued", "running", "success", "failed"};
 static const char *const ti_state_names[] = {
     "none",   "scheduled",    "queued",          "running", "success",
-    "failed", "up_for_retry", "upstream_failed", "skipped",
+    "failed", "up_for_retry", "upstream_failed", "skipped", "restarting",
 };
 
 #define COUNT(a) (sizeof(a) / sizeof *(a))

@@ -28,6 +28,7 @@ typedef enum {
     TI_UP_FOR_RETRY,
     TI_UPSTREAM_FAILED,
     TI_SKIPPED,
+    TI_RESTARTING, /* cleared while running: its try is being interrupted */
 } ti_state;
 
 const char *run_type_name(run_type t);         /* "scheduled", "manual", "backfill" */

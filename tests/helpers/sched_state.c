@@ -62,7 +62,7 @@ int main(int argc, char **argv)
             fprintf(stderr, "sched_state: bad state %s\n", argv[6]);
             rc = 2;
         } else if (!state_run_set_state(st, argv[3], argv[4], DAGRUN_RUNNING, state_now(), &err) ||
-                   !state_ti_begin_try(st, argv[3], argv[4], argv[5], state_now(), &attempt,
+                   !state_ti_begin_try(st, argv[3], argv[4], argv[5], state_now(), &attempt, NULL,
                                        &err)) {
             rc = fail(&err);
         } else {
@@ -79,7 +79,7 @@ int main(int argc, char **argv)
                     pause();
             }
             if (!state_ti_end_try(st, argv[3], argv[4], argv[5], end, state_now() + 0.25,
-                                  state_now() + 60, &err))
+                                  state_now() + 60, NULL, &err))
                 rc = fail(&err);
         }
     } else if (strcmp(cmd, "tries") == 0 && argc == 5) {
@@ -99,11 +99,11 @@ int main(int argc, char **argv)
             printf("%s %s %.6f %.6f\n", runs[i].run_id, dagrun_state_name(runs[i].state),
                    runs[i].start_date, runs[i].end_date);
     } else if (strcmp(cmd, "recover") == 0) {
-        int retry, failed;
-        if (!state_recover_orphans(st, state_now(), &retry, &failed, &err))
+        orphan_counts rec;
+        if (!state_recover_orphans(st, state_now(), NULL, NULL, &rec, &err))
             rc = fail(&err);
         else
-            printf("recovered: %d up_for_retry, %d failed\n", retry, failed);
+            printf("recovered: %d up_for_retry, %d failed\n", rec.up_for_retry, rec.failed);
     } else {
         fprintf(stderr, "sched_state: bad arguments\n");
         rc = 2;

@@ -182,10 +182,10 @@ TEST(backfills)
     const char *tasks[] = {"a_run", "b_run"};
     CHECK(state_tis_create(st, "bf", old.run_id, tasks, NULL, 2, &err));
     int tn;
-    CHECK(state_ti_begin_try(st, "bf", old.run_id, "a_run", 1, &tn, &err));
-    CHECK(state_ti_end_try(st, "bf", old.run_id, "a_run", TI_SUCCESS, 2, 0, &err));
-    CHECK(state_ti_begin_try(st, "bf", old.run_id, "b_run", 3, &tn, &err));
-    CHECK(state_ti_end_try(st, "bf", old.run_id, "b_run", TI_FAILED, 4, 0, &err));
+    CHECK(state_ti_begin_try(st, "bf", old.run_id, "a_run", 1, &tn, NULL, &err));
+    CHECK(state_ti_end_try(st, "bf", old.run_id, "a_run", TI_SUCCESS, 2, 0, NULL, &err));
+    CHECK(state_ti_begin_try(st, "bf", old.run_id, "b_run", 3, &tn, NULL, &err));
+    CHECK(state_ti_end_try(st, "bf", old.run_id, "b_run", TI_FAILED, 4, 0, NULL, &err));
 
     backfill_result r;
     CHECK(dagrun_backfill(st, &d, at("2025-01-01T00:00:00Z"), at("2025-01-05T00:00:00Z"),

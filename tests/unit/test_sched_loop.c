@@ -394,10 +394,13 @@ static void *loop_main(void *arg)
     return NULL;
 }
 
+/* A stop interrupts the running tries, which fail as Airflow's SIGTERMed
+ * tasks do: up_for_retry here, where a retry is left (t0612 covers the
+ * retries: 0 case, where they fail). */
 TEST(stop_leaves_tasks_up_for_retry_and_a_second_scheduler_is_refused)
 {
     deploy d;
-    deploy_new(&d, "catchup: true\n");
+    deploy_new(&d, "catchup: true\ndefault_args:\n  retries: 1\n  retry_delay: 0\n");
     fake *f = fake_new();
     f->blocking_task = "b_run";
     mlerr err = MLERR_INIT;
@@ -467,8 +470,9 @@ TEST(stop_leaves_tasks_up_for_retry_and_a_second_scheduler_is_refused)
 TEST(kill_9_then_restart_runs_each_interval_once)
 {
     deploy d;
+    /* the retry after the crash waits retry_delay from its detection */
     deploy_new(&d, "catchup: true\nmax_active_runs: 3\ndefault_args:\n  retries: 1\n  "
-                   "retry_delay: 0\n");
+                   "retry_delay: 2\n");
     char marker[400];
     snprintf(marker, sizeof marker, "%s/started", d.root);
     fflush(NULL);
@@ -500,11 +504,30 @@ TEST(kill_9_then_restart_runs_each_interval_once)
     dag_run *runs = NULL;
     size_t n = 0;
     CHECK(st && state_runs_list(st, &a, "d", &runs, &n, &err) && n == 3);
+    int n_killed = 0;
     for (size_t i = 0; i < n; i++) {
         CHECK(runs[i].state == DAGRUN_SUCCESS);
         for (size_t j = i + 1; j < n; j++)
             CHECK(runs[i].logical_date != runs[j].logical_date);
+        task_try *tries = NULL;
+        size_t ntries = 0;
+        CHECK(state_tries_list(st, &a, "d", runs[i].run_id, &tries, &ntries, &err));
+        const task_try *killed = NULL, *retried = NULL;
+        for (size_t k = 0; k < ntries; k++) {
+            if (strcmp(tries[k].task_id, "c_run") == 0 && tries[k].try_number == 1)
+                killed = &tries[k];
+            if (strcmp(tries[k].task_id, "c_run") == 0 && tries[k].try_number == 2)
+                retried = &tries[k];
+        }
+        if (!killed || killed->state != TI_FAILED)
+            continue; /* this run's c_run had not started when the kill came */
+        n_killed++;
+        CHECK(retried && retried->state == TI_SUCCESS);
+        /* the killed try ended when the restart detected it; the retry
+         * waited the DAG's retry_delay from there */
+        CHECK(retried && retried->start_date >= killed->end_date + 2.0);
     }
+    CHECK(n_killed >= 1);
     /* every c_run ran again after the crash; a and b did not */
     int a_calls = 0;
     for (int c = 0; c < f->ncalls; c++)

@@ -149,6 +149,17 @@ static task_instance *find_ti(task_instance *tis, size_t n, const char *task_id)
     return NULL;
 }
 
+/* A retry delay of 7 s per try number, to see which try it was asked for. */
+static int64_t delay_by_try(void *ctx, const char *dag_id, const char *run_id, const char *task_id,
+                            int try_number)
+{
+    (void)ctx;
+    (void)run_id;
+    CHECK_STR(dag_id, "d2");
+    CHECK_STR(task_id, "model_c_run");
+    return 7 * try_number;
+}
+
 TEST(tries_and_crash_recovery)
 {
     mlerr err = MLERR_INIT;
@@ -163,26 +174,26 @@ TEST(tries_and_crash_recovery)
     int max_tries[] = {0, 1, 2};
     CHECK(state_tis_create(st, "d2", r.run_id, tasks, max_tries, 3, &err));
     int try_number = 0;
-    CHECK(state_ti_begin_try(st, "d2", r.run_id, "seed_a_seed", 10, &try_number, &err));
+    CHECK(state_ti_begin_try(st, "d2", r.run_id, "seed_a_seed", 10, &try_number, NULL, &err));
     CHECK(try_number == 1);
-    CHECK(state_ti_end_try(st, "d2", r.run_id, "seed_a_seed", TI_SUCCESS, 12, 0, &err));
-    CHECK(!state_ti_end_try(st, "d2", r.run_id, "seed_a_seed", TI_SUCCESS, 12, 0, &err));
+    CHECK(state_ti_end_try(st, "d2", r.run_id, "seed_a_seed", TI_SUCCESS, 12, 0, NULL, &err));
+    CHECK(!state_ti_end_try(st, "d2", r.run_id, "seed_a_seed", TI_SUCCESS, 12, 0, NULL, &err));
     CHECK_CONTAINS(mlerr_message(&err), "is not running");
     mlerr_clear(&err);
 
-    CHECK(state_ti_begin_try(st, "d2", r.run_id, "model_c_run", 20, &try_number, &err));
-    CHECK(state_ti_end_try(st, "d2", r.run_id, "model_c_run", TI_UP_FOR_RETRY, 21, 81, &err));
-    CHECK(state_ti_begin_try(st, "d2", r.run_id, "model_c_run", 90, &try_number, &err));
+    CHECK(state_ti_begin_try(st, "d2", r.run_id, "model_c_run", 20, &try_number, NULL, &err));
+    CHECK(state_ti_end_try(st, "d2", r.run_id, "model_c_run", TI_UP_FOR_RETRY, 21, 81, NULL, &err));
+    CHECK(state_ti_begin_try(st, "d2", r.run_id, "model_c_run", 90, &try_number, NULL, &err));
     CHECK(try_number == 2);
 
     /* The scheduler dies here with model_c_run (try 2 of 3) and model_b_run
      * (try 2 of 2) running. */
-    CHECK(state_ti_begin_try(st, "d2", r.run_id, "model_b_run", 30, &try_number, &err));
-    CHECK(state_ti_end_try(st, "d2", r.run_id, "model_b_run", TI_UP_FOR_RETRY, 31, 31, &err));
-    CHECK(state_ti_begin_try(st, "d2", r.run_id, "model_b_run", 40, &try_number, &err));
-    int to_retry = -1, to_failed = -1;
-    CHECK(state_recover_orphans(st, 100, &to_retry, &to_failed, &err));
-    CHECK(to_retry == 1 && to_failed == 1);
+    CHECK(state_ti_begin_try(st, "d2", r.run_id, "model_b_run", 30, &try_number, NULL, &err));
+    CHECK(state_ti_end_try(st, "d2", r.run_id, "model_b_run", TI_UP_FOR_RETRY, 31, 31, NULL, &err));
+    CHECK(state_ti_begin_try(st, "d2", r.run_id, "model_b_run", 40, &try_number, NULL, &err));
+    orphan_counts rec = {-1, -1, -1};
+    CHECK(state_recover_orphans(st, 100, delay_by_try, NULL, &rec, &err));
+    CHECK(rec.up_for_retry == 1 && rec.failed == 1 && rec.restarted == 0);
 
     task_instance *tis;
     size_t n;
@@ -191,15 +202,16 @@ TEST(tries_and_crash_recovery)
     task_instance *s = find_ti(tis, n, "seed_a_seed");
     CHECK(s && s->state == TI_SUCCESS && s->try_number == 1 && s->duration == 2);
     CHECK(b && b->state == TI_FAILED && b->try_number == 2);
-    CHECK(c && c->state == TI_UP_FOR_RETRY && c->try_number == 2 && c->next_retry_at == 100);
+    CHECK(c && c->state == TI_UP_FOR_RETRY && c->try_number == 2 &&
+          c->next_retry_at == 100 + 2 * 7);
     CHECK(c && c->pid == (int)getpid() && c->hostname && c->hostname[0]);
 
     task_try *tries;
     CHECK(state_tries_list(st, &a, "d2", r.run_id, &tries, &n, &err) && n == 5);
     for (size_t i = 0; i < n; i++)
         CHECK(tries[i].state == (strcmp(tries[i].task_id, "seed_a_seed") ? TI_FAILED : TI_SUCCESS));
-    CHECK(state_recover_orphans(st, 200, &to_retry, &to_failed, &err));
-    CHECK(to_retry == 0 && to_failed == 0);
+    CHECK(state_recover_orphans(st, 200, NULL, NULL, &rec, &err));
+    CHECK(rec.up_for_retry == 0 && rec.failed == 0 && rec.restarted == 0);
 
     /* Clearing renews the retries and requeues the run. */
     CHECK(state_run_set_state(st, "d2", r.run_id, DAGRUN_FAILED, 300, &err));
@@ -221,6 +233,72 @@ TEST(tries_and_crash_recovery)
     CHECK(!state_ti_set_state(st, "d2", r.run_id, "nope", TI_NONE, &err));
     CHECK_CONTAINS(mlerr_message(&err), "unknown task 'nope'");
     mlerr_clear(&err);
+    state_close(st);
+    arena_free(&a);
+}
+
+/* Airflow's clear of a running task instance: restarting until its try
+ * ends, then none with the retries renewed counting the killed try, which
+ * is recorded as restarting; a restarting one left by a crash goes back to
+ * none the same way. */
+TEST(clear_while_running_restarts)
+{
+    mlerr err = MLERR_INIT;
+    arena a = ARENA_INIT;
+    state_store *st = state_open(home, &err);
+    if (!st)
+        return;
+    bool created;
+    dag_run r = run_at(&a, "d3", RUN_TYPE_MANUAL, 1735689600);
+    CHECK(state_run_create(st, &r, &created, &err) && created);
+    const char *tasks[] = {"a_run", "b_run", "c_run"};
+    int max_tries[] = {0, 0, 0};
+    CHECK(state_tis_create(st, "d3", r.run_id, tasks, max_tries, 3, &err));
+    int try_number = 0, tries_allowed = -1;
+    CHECK(state_ti_begin_try(st, "d3", r.run_id, "a_run", 10, &try_number, &tries_allowed, &err));
+    CHECK(try_number == 1 && tries_allowed == 0);
+    CHECK(state_ti_begin_try(st, "d3", r.run_id, "b_run", 10, &try_number, NULL, &err));
+    ti_key *keys = NULL;
+    size_t nkeys = 9;
+    CHECK(state_restarting_list(st, &a, &keys, &nkeys, &err) && nkeys == 0);
+
+    const char *clear[] = {"a_run", "b_run"};
+    int cleared = -1;
+    CHECK(state_clear_tasks(st, "d3", r.run_id, clear, 2, 0, &cleared, &err) && cleared == 2);
+    task_instance *tis;
+    size_t n;
+    CHECK(state_tis_list(st, &a, "d3", r.run_id, &tis, &n, &err) && n == 3);
+    const task_instance *ta = find_ti(tis, n, "a_run");
+    CHECK(ta && ta->state == TI_RESTARTING && ta->try_number == 1 && ta->max_tries == 1);
+    CHECK(state_restarting_list(st, &a, &keys, &nkeys, &err) && nkeys == 2);
+    CHECK(nkeys == 2 && strcmp(keys[0].dag_id, "d3") == 0 && strcmp(keys[0].run_id, r.run_id) == 0);
+
+    /* whatever the try's outcome, it ends in none: no retry consumed */
+    ti_state recorded = TI_SUCCESS;
+    CHECK(state_ti_end_try(st, "d3", r.run_id, "a_run", TI_FAILED, 12, 0, &recorded, &err));
+    CHECK(recorded == TI_NONE);
+    CHECK(state_tis_list(st, &a, "d3", r.run_id, &tis, &n, &err) && n == 3);
+    ta = find_ti(tis, n, "a_run");
+    CHECK(ta && ta->state == TI_NONE && ta->end_date == 12 && ta->next_retry_at == 0);
+    CHECK(state_ti_begin_try(st, "d3", r.run_id, "a_run", 13, &try_number, &tries_allowed, &err));
+    CHECK(try_number == 2 && tries_allowed == 1);
+    CHECK(state_ti_end_try(st, "d3", r.run_id, "a_run", TI_SUCCESS, 14, 0, &recorded, &err));
+    CHECK(recorded == TI_SUCCESS);
+
+    /* b_run's scheduler dies before ending the try: recovery restarts it */
+    orphan_counts rec = {-1, -1, -1};
+    CHECK(state_recover_orphans(st, 20, NULL, NULL, &rec, &err));
+    CHECK(rec.restarted == 1 && rec.up_for_retry == 0 && rec.failed == 0);
+    CHECK(state_restarting_list(st, &a, &keys, &nkeys, &err) && nkeys == 0);
+    CHECK(state_tis_list(st, &a, "d3", r.run_id, &tis, &n, &err) && n == 3);
+    const task_instance *tb = find_ti(tis, n, "b_run");
+    CHECK(tb && tb->state == TI_NONE && tb->try_number == 1 && tb->max_tries == 1);
+
+    task_try *tries;
+    CHECK(state_tries_list(st, &a, "d3", r.run_id, &tries, &n, &err) && n == 3);
+    CHECK(n == 3 && strcmp(tries[0].task_id, "a_run") == 0 && tries[0].state == TI_RESTARTING);
+    CHECK(n == 3 && tries[1].try_number == 2 && tries[1].state == TI_SUCCESS);
+    CHECK(n == 3 && strcmp(tries[2].task_id, "b_run") == 0 && tries[2].state == TI_RESTARTING);
     state_close(st);
     arena_free(&a);
 }
@@ -431,6 +509,7 @@ int main(void)
     RUN(dags_and_pausing);
     RUN(one_run_per_interval);
     RUN(tries_and_crash_recovery);
+    RUN(clear_while_running_restarts);
     RUN(concurrent_writers);
     RUN(kill_9_keeps_every_commit);
     RUN(one_scheduler_per_home);
