@@ -272,6 +272,27 @@ def scenario_extended(d, port):
     check(fields(r[10][1])["C"] == "08P01",
           "two result formats for three columns is a protocol error")
 
+    # A named statement whose table gains a column: DuckDB plans it again
+    # with the new column, which the announced row shape no longer fits.
+    c.query("CREATE TABLE grows (a INTEGER, b INTEGER)")
+    c.query("INSERT INTO grows VALUES (1, 2)")
+    c.msg(b"P", parse("g", "SELECT * FROM grows"))
+    c.msg(b"B", bind("", "g", [], [], [1, 1]))
+    c.msg(b"E", execute(""))
+    c.msg(b"S")
+    r = c.until_ready()
+    check(types_of(r) == "12DCZ", "a statement over a table runs (got %s)" % types_of(r))
+    c.query("ALTER TABLE grows ADD COLUMN c INTEGER")
+    c.msg(b"B", bind("", "g", [], [], [1, 1]))
+    c.msg(b"E", execute(""))
+    c.msg(b"S")
+    r = c.until_ready()
+    check(types_of(r) == "2EZ" and fields(r[1][1])["C"] == "0A000",
+          "after ALTER TABLE its result type changed: 0A000, as in PostgreSQL (got %s)"
+          % types_of(r))
+    r = c.query("SELECT count(*) FROM grows")
+    check(datarow(r[1][1]) == [b"1"], "the session goes on")
+
     # Empty query.
     c.msg(b"P", parse("", "  "))
     c.msg(b"B", bind("", ""))
