@@ -21,6 +21,7 @@ SECONDS_EACH=${2:-15}
 CLIENTS=${3:-4}
 POINT_ROWS=${POINT_ROWS:-1000000}
 AGG_ROWS=${AGG_ROWS:-10000000}
+WORKLOADS=${WORKLOADS:-point,agg,insert} # a subset while iterating, e.g. WORKLOADS=point
 PGBIN=$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || true)
 [ -x "$PGBIN/initdb" ] || { echo "PostgreSQL 15 is missing: run scripts/install-deps --with-bench" >&2; exit 2; }
 command -v pgbench >/dev/null || { echo "pgbench is missing (postgresql-contrib)" >&2; exit 2; }
@@ -78,6 +79,9 @@ ml -c "CREATE TABLE accounts (id INTEGER PRIMARY KEY, grp INTEGER NOT NULL, amou
    -c "CHECKPOINT" >/dev/null
 t2=$(date +%s.%N)
 printf '# load: PostgreSQL %.1f s, Mallard %.1f s\n' "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)"
+# The settings that decide how many cores each server gives one query.
+echo "# postgres: $(pg -At -F' ' -c "SELECT string_agg(name || '=' || setting, ' ' ORDER BY name) FROM pg_settings WHERE name IN ('max_parallel_workers_per_gather', 'max_parallel_workers', 'shared_buffers', 'work_mem', 'fsync', 'synchronous_commit')")"
+echo "# duckdb: threads=$(ml -At -c "SELECT current_setting('threads')") memory_limit=$(ml -At -c "SELECT current_setting('memory_limit')")"
 sum_pg=$(pg -At -c "SELECT sum(amount), count(*) FROM facts")
 sum_ml=$(ml -At -c "SELECT sum(amount), count(*) FROM facts")
 [ "$sum_pg" = "$sum_ml" ] || { echo "the two databases differ: $sum_pg vs $sum_ml" >&2; exit 1; }
@@ -107,6 +111,7 @@ run_pgbench() {
 printf '\n%-8s %-9s %12s %12s %8s\n' workload protocol postgres_tps mallard_tps ratio
 for w in point:prepared point:simple agg:prepared insert:prepared; do
   name=${w%%:*} mode=${w#*:}
+  case ",$WORKLOADS," in *",$name,"*) ;; *) continue ;; esac
   tps_pg=$(run_pgbench "$WORK" "$PG_PORT" postgres "$name" "$mode")
   tps_ml=$(run_pgbench "$M_SOCK" "$M_PORT" db "$name" "$mode")
   ratio=$(echo "$tps_pg $tps_ml" | awk '{ if ($1 > 0) printf "%.2f", $2 / $1; else print "n/a" }')

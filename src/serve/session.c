@@ -39,6 +39,9 @@ typedef struct stmt {
     duckdb_statement_type type;
     idx_t nparams;
     int32_t *param_oids;
+    /* DuckDB could not infer a parameter's type at Parse, so it knows the
+     * result's columns only once values are bound (it plans again then). */
+    bool shape_unknown;
     struct stmt *next;
 } stmt;
 
@@ -48,6 +51,8 @@ typedef struct portal {
     duckdb_value *params;
     int16_t *formats; /* per result column */
     idx_t ncols;
+    int16_t *result_formats; /* as Bind gave them: none, one for all, or one per column */
+    int16_t n_result_formats;
     bool started, finished, returns_rows;
     bool hold; /* a cursor declared WITH HOLD outlives its transaction */
     duckdb_result result;
@@ -819,6 +824,7 @@ static void portal_free(portal *p)
         duckdb_destroy_value(&p->params[i]);
     free(p->params);
     free(p->formats);
+    free(p->result_formats);
     free(p->name);
     free(p);
 }
@@ -969,7 +975,10 @@ static void parse_message(session *s, pg_msg *m)
     st->param_oids = xcalloc(st->nparams ? st->nparams : 1, sizeof(int32_t));
     for (idx_t i = 0; i < st->nparams; i++) {
         int32_t given = (idx_t)ntypes > i ? pg_get_i32(m) : 0;
-        st->param_oids[i] = given ? given : duckdb_type_oid(duckdb_param_type(st->prep, i + 1));
+        duckdb_type t = duckdb_param_type(st->prep, i + 1);
+        st->param_oids[i] = given ? given : duckdb_type_oid(t);
+        if (t == DUCKDB_TYPE_INVALID)
+            st->shape_unknown = true;
     }
     st->next = s->stmts;
     s->stmts = st;
@@ -1034,6 +1043,54 @@ static duckdb_value text_param(duckdb_prepared_statement prep, idx_t index, cons
         return pgarray_parse(p, n, why);
     duckdb_value typed = typed_text_param(t, p, n);
     return typed ? typed : duckdb_create_varchar_length(p, n);
+}
+
+/* Sets a portal's per-column result formats from its Bind's codes, for
+ * the columns of r (or, without r, of the prepared statement); false, with
+ * an error sent, if they do not fit the columns. */
+static bool portal_formats(session *s, portal *p, duckdb_result *r)
+{
+    int16_t nres = p->n_result_formats;
+    if (nres > 1 && (idx_t)nres != p->ncols) {
+        send_error(s, "08P01", "bind message has %d result formats but query has %llu columns",
+                   nres, (unsigned long long)p->ncols);
+        return false;
+    }
+    for (idx_t c = 0; c < p->ncols; c++) {
+        p->formats[c] = nres == 0 ? 0 : nres == 1 ? p->result_formats[0] : p->result_formats[c];
+        if (p->formats[c] != 1)
+            continue;
+        duckdb_logical_type t = r ? duckdb_column_logical_type(r, c)
+                                  : duckdb_prepared_statement_column_logical_type(p->st->prep, c);
+        bool supported = pgtype_binary_supported(t);
+        if (!supported)
+            send_error(s, "0A000", "not supported yet: binary format for column %llu (%s)",
+                       (unsigned long long)c + 1, pgtype_name(pgtype_oid(t)));
+        duckdb_destroy_logical_type(&t);
+        if (!supported)
+            return false;
+    }
+    return true;
+}
+
+/* After the statement ran: a portal of unknown shape takes its columns
+ * from the result.  Any other portal must get the columns its Bind (and a
+ * Describe) announced -- DuckDB plans again when the catalog changed, and
+ * PostgreSQL refuses a changed result type the same way.  False, with an
+ * error sent, otherwise. */
+static bool portal_take_shape(session *s, portal *p)
+{
+    if (!p->st->shape_unknown) {
+        if (!p->returns_rows || duckdb_column_count(&p->result) == p->ncols)
+            return true;
+        send_error(s, "0A000", "cached plan must not change result type");
+        return false;
+    }
+    p->returns_rows = result_has_rows(p->st->type, &p->result);
+    p->ncols = p->returns_rows ? duckdb_column_count(&p->result) : 0;
+    free(p->formats);
+    p->formats = xcalloc(p->ncols + 1, sizeof(int16_t));
+    return portal_formats(s, p, &p->result);
 }
 
 static void bind_message(session *s, pg_msg *m)
@@ -1101,39 +1158,33 @@ static void bind_message(session *s, pg_msg *m)
     strbuf_release(&why);
     free(pfmt);
     int16_t nres = ok ? pg_get_i16(m) : 0;
+    if (ok && (m->bad || nres < 0)) {
+        portal_free(p);
+        send_fatal(s, "08P01", "invalid Bind message");
+        return;
+    }
+    p->n_result_formats = ok ? nres : 0;
+    p->result_formats = xcalloc((size_t)(nres > 0 ? nres : 1), sizeof(int16_t));
+    for (int i = 0; ok && i < nres; i++) {
+        p->result_formats[i] = pg_get_i16(m);
+        if (p->result_formats[i] != 0 && p->result_formats[i] != 1) {
+            send_error(s, "08P01", "unknown result format code %d", p->result_formats[i]);
+            ok = false;
+        }
+    }
     if (ok && m->bad) {
         portal_free(p);
         send_fatal(s, "08P01", "invalid Bind message");
         return;
     }
-    bool rows = ok && st->prep && prepared_has_rows(st->prep, st->type);
+    /* A statement of unknown shape gets its columns, and has its result
+     * formats checked against them, when it runs (portal_take_shape). */
+    bool rows = ok && st->prep && !st->shape_unknown && prepared_has_rows(st->prep, st->type);
     p->returns_rows = rows;
     p->ncols = rows ? duckdb_prepared_statement_column_count(st->prep) : 0;
     p->formats = xcalloc(p->ncols + 1, sizeof(int16_t));
-    if (ok && nres > 1 && (idx_t)nres != p->ncols) {
-        send_error(s, "08P01", "bind message has %d result formats but query has %llu columns",
-                   nres, (unsigned long long)p->ncols);
-        ok = false;
-    }
-    int16_t *res = xcalloc((size_t)(nres > 0 ? nres : 1), sizeof(int16_t));
-    for (int i = 0; ok && i < nres; i++)
-        res[i] = pg_get_i16(m);
-    for (idx_t c = 0; ok && c < p->ncols; c++) {
-        p->formats[c] = nres == 0 ? 0 : nres == 1 ? res[0] : res[c];
-        if (p->formats[c] == 1) {
-            duckdb_logical_type t = duckdb_prepared_statement_column_logical_type(st->prep, c);
-            if (!pgtype_binary_supported(t)) {
-                send_error(s, "0A000", "not supported yet: binary format for column %llu (%s)",
-                           (unsigned long long)c + 1, pgtype_name(pgtype_oid(t)));
-                ok = false;
-            }
-            duckdb_destroy_logical_type(&t);
-        } else if (p->formats[c] != 0) {
-            send_error(s, "08P01", "unknown result format code %d", p->formats[c]);
-            ok = false;
-        }
-    }
-    free(res);
+    if (ok && rows)
+        ok = portal_formats(s, p, NULL);
     if (ok && *pname && find_portal(s, pname)) {
         send_error(s, "42P03", "portal \"%s\" already exists", pname);
         ok = false;
@@ -1154,6 +1205,8 @@ static void bind_message(session *s, pg_msg *m)
     s->n_portals++;
     send_simple(s, '2');
 }
+
+static bool start_portal(session *s, portal *p, bool send_tag);
 
 static void describe_message(session *s, pg_msg *m)
 {
@@ -1187,14 +1240,24 @@ static void describe_message(session *s, pg_msg *m)
         statement_failed(s);
         return;
     }
+    if (p->st->shape_unknown && !p->started) {
+        /* Its columns are known only once it runs: run it now, as clients
+         * Describe a portal right before they Execute it. */
+        bool rows = start_portal(s, p, false);
+        if (!rows && s->skip_until_sync)
+            return; /* it failed; the error went out */
+    }
     if (p->returns_rows)
-        send_row_description(s, NULL, p->st->prep, p->formats);
+        send_row_description(s, p->st->shape_unknown ? &p->result : NULL, p->st->prep, p->formats);
     else
         send_simple(s, 'n');
 }
 
-/* First Execute of a portal: binds its parameters and runs the statement. */
-static bool start_portal(session *s, portal *p)
+/* First Execute of a portal (or a Describe of one whose shape is known
+ * only then): binds its parameters and runs the statement.  True when it
+ * has rows to send; a statement without rows finishes here, and its
+ * CommandComplete goes out now only if send_tag (else at Execute). */
+static bool start_portal(session *s, portal *p, bool send_tag)
 {
     stmt *st = p->st;
     p->started = true;
@@ -1220,6 +1283,7 @@ static bool start_portal(session *s, portal *p)
     if (s->read_only && !read_only_allows(st->type)) {
         send_error(s, "25006", "cannot execute %s in a read-only transaction", st->keywords);
         statement_failed(s);
+        p->finished = true;
         return false;
     }
     duckdb_clear_bindings(st->prep);
@@ -1227,6 +1291,7 @@ static bool start_portal(session *s, portal *p)
         if (duckdb_bind_value(st->prep, i + 1, p->params[i]) == DuckDBError) {
             send_error(s, "22P02", "could not bind parameter $%llu", (unsigned long long)i + 1);
             statement_failed(s);
+            p->finished = true;
             return false;
         }
     }
@@ -1242,11 +1307,17 @@ static bool start_portal(session *s, portal *p)
         return false;
     }
     txn_after_success(s, st->txn);
+    if (!portal_take_shape(s, p)) {
+        statement_failed(s);
+        p->finished = true;
+        return false;
+    }
     if (!p->returns_rows) {
         uint64_t count = is_count_result(st->type, &p->result) ? count_of(&p->result) : 0;
         make_tag(st->type, st->keywords, false, count, p->tag, sizeof(p->tag));
         p->finished = true;
-        send_command_complete(s, p->tag);
+        if (send_tag)
+            send_command_complete(s, p->tag);
         return false;
     }
     return true;
@@ -1317,7 +1388,7 @@ static void execute_message(session *s, pg_msg *m)
             send_command_complete(s, p->tag);
         return;
     }
-    if (!p->started && !start_portal(s, p))
+    if (!p->started && !start_portal(s, p, true))
         return;
     uint64_t limit = max_rows > 0 ? (uint64_t)max_rows : UINT64_MAX;
     uint64_t sent = 0;

@@ -244,6 +244,55 @@ def scenario_extended(d, port):
     check(r[2][1] == b"INSERT 0 1\0", "INSERT's tag is INSERT 0 1")
     check(fields(r[-2][1])["C"] == "26000", "binding a closed statement fails with 26000")
 
+    # A statement whose parameter types DuckDB cannot infer at Parse has no
+    # result shape until its values are bound: Describe of the portal and
+    # the rows Execute sends must agree on the columns, in every format.
+    c.msg(b"P", parse("u", "SELECT $1 * 2 AS x, 'a' AS y, $1 * 3 AS z"))
+    c.msg(b"B", bind("pu", "u", [b"7"]))
+    c.msg(b"D", b"P" + cstr("pu"))
+    c.msg(b"E", execute("pu"))
+    c.msg(b"B", bind("pb", "u", [b"5"], [], [1, 0, 1]))
+    c.msg(b"D", b"P" + cstr("pb"))
+    c.msg(b"E", execute("pb"))
+    c.msg(b"B", bind("", "u", [b"5"], [], [1, 0]))
+    c.msg(b"E", execute(""))
+    c.msg(b"S")
+    r = c.until_ready()
+    check(types_of(r) == "12TDC2TDC2EZ", "an untyped statement: Describe portal, Execute, and a "
+          "Bind with the wrong number of result formats fails at Execute (got %s)"
+          % types_of(r))
+    check(len(rowdesc_oids(r[2][1])) == 3 and len(datarow(r[3][1])) == 3,
+          "Describe of the bound portal announces the three columns its rows carry")
+    check(datarow(r[3][1])[1:] == [b"a", b"21"] and datarow(r[3][1])[0] == b"14",
+          "the untyped statement's values (got %s)" % datarow(r[3][1]))
+    row = datarow(r[7][1])
+    check(row == [struct.pack("!i", 10), b"a", struct.pack("!i", 15)]
+          and rowdesc_oids(r[6][1]) == [23, 25, 23],
+          "per-column result formats apply to the columns known only after Bind (got %s)" % row)
+    check(fields(r[10][1])["C"] == "08P01",
+          "two result formats for three columns is a protocol error")
+
+    # A named statement whose table gains a column: DuckDB plans it again
+    # with the new column, which the announced row shape no longer fits.
+    c.query("CREATE TABLE grows (a INTEGER, b INTEGER)")
+    c.query("INSERT INTO grows VALUES (1, 2)")
+    c.msg(b"P", parse("g", "SELECT * FROM grows"))
+    c.msg(b"B", bind("", "g", [], [], [1, 1]))
+    c.msg(b"E", execute(""))
+    c.msg(b"S")
+    r = c.until_ready()
+    check(types_of(r) == "12DCZ", "a statement over a table runs (got %s)" % types_of(r))
+    c.query("ALTER TABLE grows ADD COLUMN c INTEGER")
+    c.msg(b"B", bind("", "g", [], [], [1, 1]))
+    c.msg(b"E", execute(""))
+    c.msg(b"S")
+    r = c.until_ready()
+    check(types_of(r) == "2EZ" and fields(r[1][1])["C"] == "0A000",
+          "after ALTER TABLE its result type changed: 0A000, as in PostgreSQL (got %s)"
+          % types_of(r))
+    r = c.query("SELECT count(*) FROM grows")
+    check(datarow(r[1][1]) == [b"1"], "the session goes on")
+
     # Empty query.
     c.msg(b"P", parse("", "  "))
     c.msg(b"B", bind("", ""))
