@@ -36,6 +36,47 @@ static void on_signal(void *ctx, int signo)
     pthread_mutex_unlock(&t->lock);
 }
 
+/* Everything a run does before it needs the database: load the project,
+ * select, compile (target/compiled, every node's errors up front; models
+ * are rendered again on their worker) and plan.  It runs on a helper
+ * thread while the database opens, so it owns nothing the opening thread
+ * touches: its own mlerr, and the arena only it uses until it returns. */
+typedef struct project_phase {
+    cli_globals *g;
+    const cli_project *cp;
+    const run_args *ra;
+    const char *which;
+    work_mode mode;
+    arena *a;
+    project *p;
+    work_plan w;
+    bool ok;
+    mlerr err;
+} project_phase;
+
+static void project_phase_run(void *arg)
+{
+    project_phase *pp = arg;
+    const run_args *ra = pp->ra;
+    project_load_opts lopts = {
+        .project_dir = pp->cp->project.dir,
+        .target = &pp->cp->target,
+        .vars_yaml = ra->vars,
+    };
+    nodeset selected;
+    if (!project_load(&lopts, &pp->p, &pp->err))
+        return;
+    cli_log_found(pp->p);
+    if (!cli_select_nodes(&ra->sel, pp->p, pp->a, &selected, &pp->err))
+        return;
+    dbt_env_set_flags(pp->p->env, pp->which, ra->full_refresh, ra->store_failures);
+    dbt_env_set_empty(pp->p->env, ra->empty);
+    if (!project_compile(pp->p, &selected, true, &pp->err) || !manifest_write(pp->p, &pp->err))
+        return;
+    work_plan_build(pp->p, &selected, pp->mode, pp->a, &pp->w);
+    pp->ok = true;
+}
+
 int run_command(const char *which, work_mode mode, const run_args *ra, cli_globals *g, int argc,
                 const char **argv)
 {
@@ -59,11 +100,10 @@ int run_command(const char *which, work_mode mode, const run_args *ra, cli_globa
     cli_project cp;
     project *p = NULL;
     int rc = EXIT_OK;
-    nodeset selected;
     sigwatch *watch = NULL;
     db *d = NULL;
     exec_session *s = NULL;
-    db_preopen *early = NULL;
+    db_early early = {0};
     cancel_target target = {.lock = PTHREAD_MUTEX_INITIALIZER};
     /* the log file first: the project takes its invocation id */
     if (!cli_setup_project(g, &a, &cp, &err) || !cli_log_start(g, &cp, &err))
@@ -74,29 +114,27 @@ int run_command(const char *which, work_mode mode, const run_args *ra, cli_globa
      * us runs under its owner's advertisement */
     if (!job_current())
         advert_set_self(&(advert_self){.command = which});
-    /* DuckDB opens while the project loads and compiles (engine/preopen.h) */
-    early = db_preopen_start(&dopt);
-    project_load_opts lopts = {
-        .project_dir = cp.project.dir,
-        .target = &cp.target,
-        .vars_yaml = ra->vars,
+    /* the project loads and compiles while DuckDB opens (engine/preopen.h) */
+    project_phase pp = {
+        .g = g,
+        .cp = &cp,
+        .ra = ra,
+        .which = which,
+        .mode = mode,
+        .a = &a,
+        .err = MLERR_INIT,
     };
-    if (!project_load(&lopts, &p, &err))
+    early = db_open_beside(&dopt, project_phase_run, &pp);
+    p = pp.p;
+    if (!pp.ok) {
+        mlerr_clear(&err);
+        err = pp.err; /* the phase's error, moved */
         goto fail;
-    cli_log_found(p);
-    if (!cli_select_nodes(&ra->sel, p, &a, &selected, &err))
-        goto fail;
+    }
     int threads = ra->threads > 0 ? ra->threads : cp.target.threads;
     if (threads < 1)
         threads = 1;
-    dbt_env_set_flags(p->env, which, ra->full_refresh, ra->store_failures);
-    dbt_env_set_empty(p->env, ra->empty);
-    /* up front: target/compiled, the tests' SQL and every node's errors
-     * before anything runs; models are rendered again on their worker */
-    if (!project_compile(p, &selected, true, &err) || !manifest_write(p, &err))
-        goto fail;
-    work_plan w;
-    work_plan_build(p, &selected, mode, &a, &w);
+    work_plan w = pp.w;
 
     exec_options o = {
         .which = which,
@@ -115,8 +153,8 @@ int run_command(const char *which, work_mode mode, const run_args *ra, cli_globa
     /* before db_open: DuckDB's threads must inherit the blocked signals */
     if (!sigwatch_start(on_signal, &target, &watch, &err))
         goto fail;
-    d = db_preopen_take(early);
-    early = NULL;
+    d = early.d;
+    early.d = NULL;
     if (!d && !db_open(&dopt, &d, &err))
         goto fail;
     log_info("Concurrency: %d threads (target='%s')", threads,
@@ -142,7 +180,7 @@ int run_command(const char *which, work_mode mode, const run_args *ra, cli_globa
     }
     goto done;
 fail:
-    db_preopen_abandon(early);
+    db_early_discard(&early);
     rc = cli_fail(&err);
 done:
     if (s)

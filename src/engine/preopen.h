@@ -1,13 +1,15 @@
-/* preopen: opening a database on a helper thread while the caller does
- * other work.
+/* preopen: opening a database while other work runs beside it.
  *
  * Opening DuckDB costs tens of milliseconds (its catalog, buffer manager
  * and worker threads) and needs nothing but the profile's target, while a
  * build also spends that long loading and compiling the project, which
- * needs nothing from the database.  So a build starts the open first and
- * loads the project meanwhile.
+ * needs nothing from the database.  So a build does both at once: the
+ * project work on a helper thread, the open on the calling thread.  (That
+ * way round because DuckDB's allocations at open are many and small: on
+ * the main thread glibc's main arena grows them with a few brk calls, on
+ * a helper thread its arena grew page by page, ~460 mprotect calls.)
  *
- * The early attempt is speculative and quiet: it never waits for another
+ * The early open is speculative and quiet: it never waits for another
  * process's lock and reports nothing.  When it did not succeed the caller
  * opens the normal way (db_open), which waits, diagnoses and reports as
  * always, so the outcome and the messages are those of a plain open.  When
@@ -19,17 +21,17 @@
 
 #include "engine/database.h"
 
-typedef struct db_preopen db_preopen;
+typedef struct db_early {
+    db *d;        /* the open database, or NULL when the early attempt failed */
+    bool created; /* the attempt created the file (it was not there before) */
+} db_early;
 
-/* Starts opening opts->path.  opts and what it points to must outlive
- * db_preopen_take/db_preopen_abandon.  Never fails: without a thread it
- * simply has nothing to hand over. */
-db_preopen *db_preopen_start(const db_options *opts);
-/* Waits for the attempt and frees po.  Returns the open database, or NULL
- * when the early attempt did not succeed (then call db_open). */
-db *db_preopen_take(db_preopen *po);
-/* Waits for the attempt, closes what it opened (removing a file it
- * created) and frees po.  NULL is a no-op. */
-void db_preopen_abandon(db_preopen *po);
+/* Runs work(arg) on a helper thread (job-aware; on this thread after the
+ * open if no thread can start) while this thread tries to open
+ * opts->path once, quietly.  Returns when both are done. */
+db_early db_open_beside(const db_options *opts, void (*work)(void *arg), void *arg);
+/* Closes an early open that will not be used, removing the file (and its
+ * WAL) if the early open created it.  e->d may be NULL. */
+void db_early_discard(db_early *e);
 
 #endif
