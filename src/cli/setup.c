@@ -110,11 +110,8 @@ void cli_log_finish(const char *command, int rc, const struct timespec *started)
     double secs =
         (double)(now.tv_sec - started->tv_sec) + (double)(now.tv_nsec - started->tv_nsec) / 1e9;
     struct timeval tv;
-    gettimeofday(&tv, NULL);
-    struct tm tm;
-    localtime_r(&tv.tv_sec, &tm);
     char stamp[16];
-    strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+    log_clock_stamp(NULL, &tv, stamp);
     log_file_msg(LOG_DEBUG, "Command `mallard %s` %s at %s.%06ld after %.2f seconds", command,
                  rc == EXIT_OK ? "succeeded" : "failed", stamp, (long)tv.tv_usec, secs);
     log_close_file();

@@ -202,16 +202,28 @@ static void add_without_color(strbuf *sb, const char *msg)
 
 static const char *level_name(log_level level);
 
+void log_clock_stamp(const struct timeval *tv, struct timeval *now_out, char stamp[16])
+{
+    struct timeval now;
+    if (!tv) {
+        gettimeofday(&now, NULL);
+        tv = &now;
+        if (now_out)
+            *now_out = now;
+    }
+    struct tm tm;
+    localtime_r(&tv->tv_sec, &tm);
+    strftime(stamp, 16, "%H:%M:%S", &tm);
+}
+
 /* Appends one line in dbt's debug text format; call with log_lock held. */
 static void file_line(log_file *f, const struct timeval *tv, log_level level, const char *prefix,
                       const char *msg)
 {
     if (level < f->o.level || f->o.level == LOG_NONE)
         return;
-    struct tm tm;
-    localtime_r(&tv->tv_sec, &tm);
     char stamp[16];
-    strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+    log_clock_stamp(tv, NULL, stamp);
     size_t before = f->pending.len;
     if (prefix)
         strbuf_adds(&f->pending, prefix);
@@ -268,11 +280,8 @@ bool log_open_file(const char *path, const log_file_options *o, mlerr *err)
     uuid4_string(f->invocation_id);
 
     struct timeval tv;
-    gettimeofday(&tv, NULL);
-    struct tm tm;
-    localtime_r(&tv.tv_sec, &tm);
     char stamp[16];
-    strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+    log_clock_stamp(NULL, &tv, stamp);
     char separator[160];
     snprintf(separator, sizeof separator,
              "\n\n============================== %s.%06ld | %s ==============================\n",
@@ -354,10 +363,8 @@ void log_msg(log_level level, const char *fmt, ...)
     va_end(ap);
     if (!msg)
         return;
-    struct tm tm;
-    localtime_r(&tv.tv_sec, &tm);
     char stamp[16];
-    strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
+    log_clock_stamp(&tv, NULL, stamp);
 
     job_ctx *j = job_current();
     if (j) {

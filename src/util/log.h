@@ -31,6 +31,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/time.h>
 
 typedef enum {
     LOG_DEBUG,
@@ -80,6 +81,9 @@ bool log_invocation_id(char out[37]);
 /* The calling thread's name in log-file lines (dbt's "Thread-1 (worker)");
  * NULL restores the default, "MainThread". */
 void log_set_thread_name(const char *name);
+/* tv's local wall-clock time as dbt's console prints it, "HH:MM:SS" (into
+ * stamp); tv NULL means now, and then *now_out (if given) gets the time used. */
+void log_clock_stamp(const struct timeval *tv, struct timeval *now_out, char stamp[16]);
 /* A line for the log file only, as dbt's debug-level events are. */
 void log_file_msg(log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
