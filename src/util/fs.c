@@ -57,6 +57,10 @@ bool fs_is_file(const char *path)
 
 bool fs_mkdir_p(const char *path, mlerr *err)
 {
+    /* The common case, a directory made by an earlier write (a build writes
+     * one file per node): one stat instead of a mkdir per component. */
+    if (fs_is_dir(path))
+        return true;
     char *p = xstrdup(path);
     for (char *s = p + 1; *s; s++) {
         if (*s != '/')
