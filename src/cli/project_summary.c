@@ -10,6 +10,12 @@ bool cli_load_project(cli_globals *g, arena *a, const char *vars, cli_project *c
     /* the log file first: the project takes its invocation id */
     if (!cli_setup_project(g, a, cp, err) || !cli_log_start(g, cp, err))
         return false;
+    return cli_project_load(cp, vars, out, err);
+}
+
+bool cli_project_load(const cli_project *cp, const char *vars, project **out, mlerr *err)
+{
+    *out = NULL;
     project_load_opts opts = {
         .project_dir = cp->project.dir,
         .target = &cp->target,

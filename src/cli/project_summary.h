@@ -10,6 +10,9 @@
  * (project_free). */
 bool cli_load_project(cli_globals *g, arena *a, const char *vars, cli_project *cp, project **out,
                       mlerr *err);
+/* project_load of an already set-up project with --vars (the second half
+ * of cli_load_project, for callers that do other work in between). */
+bool cli_project_load(const cli_project *cp, const char *vars, project **out, mlerr *err);
 /* Logs "Found N models, N seeds, ..." as dbt does. */
 void cli_log_found(const project *p);
 

@@ -42,7 +42,6 @@ static void on_signal(void *ctx, int signo)
  * thread while the database opens, so it owns nothing the opening thread
  * touches: its own mlerr, and the arena only it uses until it returns. */
 typedef struct project_phase {
-    cli_globals *g;
     const cli_project *cp;
     const run_args *ra;
     const char *which;
@@ -58,13 +57,8 @@ static void project_phase_run(void *arg)
 {
     project_phase *pp = arg;
     const run_args *ra = pp->ra;
-    project_load_opts lopts = {
-        .project_dir = pp->cp->project.dir,
-        .target = &pp->cp->target,
-        .vars_yaml = ra->vars,
-    };
     nodeset selected;
-    if (!project_load(&lopts, &pp->p, &pp->err))
+    if (!cli_project_load(pp->cp, ra->vars, &pp->p, &pp->err))
         return;
     cli_log_found(pp->p);
     if (!cli_select_nodes(&ra->sel, pp->p, pp->a, &selected, &pp->err))
@@ -116,7 +110,6 @@ int run_command(const char *which, work_mode mode, const run_args *ra, cli_globa
         advert_set_self(&(advert_self){.command = which});
     /* the project loads and compiles while DuckDB opens (engine/preopen.h) */
     project_phase pp = {
-        .g = g,
         .cp = &cp,
         .ra = ra,
         .which = which,

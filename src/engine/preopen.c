@@ -2,14 +2,11 @@
  * project work (see preopen.h). */
 #include "engine/preopen.h"
 
-#include "util/arena.h"
-#include "util/fs.h"
 #include "util/jobctx.h"
 #include "util/xalloc.h"
 
 #include <pthread.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
