@@ -7,8 +7,8 @@
  * create-or-truncate and load, a test's wrapped `select count(*) as
  * failures ...`.  Ephemeral models run nothing and get no file; hooks are
  * not recorded.  Each write replaces the file.  It is done by the worker
- * that ran the node, with the SQL it has in hand: one open(2) and write(2)
- * when the directory exists, no fsync. */
+ * that ran the node, with the SQL it has in hand, and skipped when the file
+ * already holds that SQL (fs_write_if_changed); no fsync. */
 #ifndef MALLARD_EXEC_RUN_SQL_H
 #define MALLARD_EXEC_RUN_SQL_H
 

@@ -127,8 +127,7 @@ static bool finish_node(compiler *C, uint32_t idx, bool write_files)
         if (write_files) {
             arena a = ARENA_INIT;
             const char *abs = fs_join(&a, p->dir, n->compiled_path);
-            ok = fs_mkdir_p(fs_dirname(&a, abs), C->err) &&
-                 fs_write_atomic(abs, sb.buf ? sb.buf : "", sb.len, C->err);
+            ok = fs_write_if_changed(abs, sb.buf ? sb.buf : "", sb.len, C->err);
             arena_free(&a);
         }
         strbuf_release(&sb);

@@ -191,6 +191,40 @@ bool fs_wait_readable(int fd, int stop_fd)
     }
 }
 
+/* Whether path holds exactly data (false on any error: the caller writes). */
+static bool file_holds(const char *path, const char *data, size_t len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    struct stat st;
+    bool same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size == len;
+    char chunk[16384];
+    for (size_t off = 0; same && off < len;) {
+        size_t want = len - off < sizeof chunk ? len - off : sizeof chunk;
+        same = fs_read_all(fd, chunk, want) && memcmp(chunk, data + off, want) == 0;
+        off += want;
+    }
+    close(fd);
+    return same;
+}
+
+bool fs_write_if_changed(const char *path, const void *data, size_t len, mlerr *err)
+{
+    if (file_holds(path, data, len))
+        return true;
+    /* the directory usually exists (an earlier run, or a sibling file):
+     * make it only when the write finds it missing */
+    mlerr first = {0};
+    if (fs_write_atomic(path, data, len, &first))
+        return true;
+    arena a = ARENA_INIT;
+    bool ok = fs_mkdir_p(fs_dirname(&a, path), err) && fs_write_atomic(path, data, len, err);
+    arena_free(&a);
+    mlerr_clear(&first);
+    return ok;
+}
+
 bool fs_write_atomic(const char *path, const void *data, size_t len, mlerr *err)
 {
     /* per thread: jobs routed to one process may write the same file at once */
