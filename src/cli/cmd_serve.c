@@ -7,6 +7,7 @@
 #include "cli/setup.h"
 #include "engine/database.h"
 #include "serve/auth.h"
+#include "serve/openssl_api.h"
 #include "serve/server.h"
 #include "util/arena.h"
 #include "util/xalloc.h"
@@ -80,6 +81,12 @@ static int run_passwd(int argc, const char **argv)
         fprintf(stderr, "mallard serve passwd: --auth-file FILE is required\n");
         return EXIT_SETUP;
     }
+    mlerr err = MLERR_INIT;
+    if (!openssl_api_load(&err)) {
+        int rc = cli_fail(&err);
+        mlerr_clear(&err);
+        return rc;
+    }
     char *pw = read_password();
     if (!pw || !*pw) {
         fprintf(stderr, "mallard serve passwd: no password given (it is read from stdin)\n");
@@ -89,7 +96,6 @@ static int run_passwd(int argc, const char **argv)
     char *verifier = auth_scram_verifier(pw);
     memset(pw, 0, strlen(pw));
     free(pw);
-    mlerr err = MLERR_INIT;
     bool ok =
         verifier && auth_file_set_user(flags.auth_file, argv[0], verifier, opt_readonly, &err);
     free(verifier);

@@ -14,12 +14,12 @@
 #include "sched/state.h"
 
 #include "sched/civil.h"
+#include "sched/sqlite_api.h"
 #include "util/fs.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
 #include <pthread.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -303,7 +303,7 @@ static bool migrate(state_store *st, mlerr *err)
 
 state_store *state_open(const char *home, mlerr *err)
 {
-    if (!fs_mkdir_p(home, err))
+    if (!sqlite_api_load(err) || !fs_mkdir_p(home, err))
         return NULL;
     state_store *st = xcalloc(1, sizeof *st);
     st->home = xstrdup(home);

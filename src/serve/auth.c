@@ -2,15 +2,11 @@
  * checks, all on OpenSSL's primitives. */
 #include "serve/auth.h"
 
+#include "serve/openssl_api.h"
 #include "util/xalloc.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
-#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,6 +2,7 @@
  * of live connections that CancelRequest and the statement timeout use. */
 #include "serve/server.h"
 
+#include "serve/openssl_api.h"
 #include "serve/session.h"
 #include "util/log.h"
 #include "util/xalloc.h"
@@ -12,10 +13,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/rand.h>
-#include <openssl/ssl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -199,6 +196,9 @@ void *server_tls_context(const server *s)
 
 bool server_start(db *d, const serve_options *o, server **out, mlerr *err)
 {
+    /* every session needs it (cancel keys, SCRAM), TLS or not */
+    if (!openssl_api_load(err))
+        return false;
     server *s = xcalloc(1, sizeof(*s));
     s->database = d;
     s->opts = *o;

@@ -4,6 +4,7 @@
 #include "serve/auth.h"
 #include "serve/catalog.h"
 #include "serve/copy.h"
+#include "serve/openssl_api.h"
 #include "serve/pgarray.h"
 #include "serve/pgtypes.h"
 #include "serve/pgwire.h"
@@ -13,8 +14,6 @@
 #include "util/xalloc.h"
 
 #include <errno.h>
-#include <openssl/rand.h>
-#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
