@@ -22,6 +22,9 @@ CLIENTS=${3:-4}
 POINT_ROWS=${POINT_ROWS:-1000000}
 AGG_ROWS=${AGG_ROWS:-10000000}
 WORKLOADS=${WORKLOADS:-point,agg,insert} # a subset while iterating, e.g. WORKLOADS=point
+# DuckDB's thread pool for the Mallard side (default: DuckDB's own, all cores);
+# DUCKDB_THREADS=1 measures the setting that suits many small queries.
+DUCKDB_THREADS=${DUCKDB_THREADS:-}
 PGBIN=$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || true)
 [ -x "$PGBIN/initdb" ] || { echo "PostgreSQL 15 is missing: run scripts/install-deps --with-bench" >&2; exit 2; }
 command -v pgbench >/dev/null || { echo "pgbench is missing (postgresql-contrib)" >&2; exit 2; }
@@ -81,6 +84,7 @@ t2=$(date +%s.%N)
 printf '# load: PostgreSQL %.1f s, Mallard %.1f s\n' "$(echo "$t1 - $t0" | bc)" "$(echo "$t2 - $t1" | bc)"
 # The settings that decide how many cores each server gives one query.
 echo "# postgres: $(pg -At -F' ' -c "SELECT string_agg(name || '=' || setting, ' ' ORDER BY name) FROM pg_settings WHERE name IN ('max_parallel_workers_per_gather', 'max_parallel_workers', 'shared_buffers', 'work_mem', 'fsync', 'synchronous_commit')")"
+[ -z "$DUCKDB_THREADS" ] || ml -c "SET threads = $DUCKDB_THREADS"
 echo "# duckdb: threads=$(ml -At -c "SELECT current_setting('threads')") memory_limit=$(ml -At -c "SELECT current_setting('memory_limit')")"
 sum_pg=$(pg -At -c "SELECT sum(amount), count(*) FROM facts")
 sum_ml=$(ml -At -c "SELECT sum(amount), count(*) FROM facts")
