@@ -2,22 +2,13 @@
 #define SQLITE_API_IMPLEMENTATION
 #include "sched/sqlite_api.h"
 
-#include <string.h>
-
 sqlite_api sqlite_fn;
 
 static bool bind_sqlite(void *handle, const char **missing)
 {
-    /* through void *, as in serve/openssl_api.c */
 #define SQLITE_API_BIND(name)                                                                      \
-    {                                                                                              \
-        void *sym = dynlib_symbol(handle, #name);                                                  \
-        if (!sym) {                                                                                \
-            *missing = #name;                                                                      \
-            return false;                                                                          \
-        }                                                                                          \
-        memcpy(&sqlite_fn.name, &sym, sizeof sym);                                                 \
-    }
+    if (!dynlib_bind_slot(handle, #name, &sqlite_fn.name, missing))                                \
+        return false;
     SQLITE_API_FUNCTIONS(SQLITE_API_BIND)
 #undef SQLITE_API_BIND
     return true;

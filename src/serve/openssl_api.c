@@ -2,23 +2,13 @@
 #define OPENSSL_API_IMPLEMENTATION
 #include "serve/openssl_api.h"
 
-#include <string.h>
-
 openssl_api openssl_fn;
 
 static bool bind_openssl(void *handle, const char **missing)
 {
-    /* through void *: ISO C has no conversion from an object pointer to a
-     * function pointer, POSIX guarantees dlsym's result survives this copy */
 #define OPENSSL_API_BIND(name)                                                                     \
-    {                                                                                              \
-        void *sym = dynlib_symbol(handle, #name);                                                  \
-        if (!sym) {                                                                                \
-            *missing = #name;                                                                      \
-            return false;                                                                          \
-        }                                                                                          \
-        memcpy(&openssl_fn.name, &sym, sizeof sym);                                                \
-    }
+    if (!dynlib_bind_slot(handle, #name, &openssl_fn.name, missing))                               \
+        return false;
     OPENSSL_API_FUNCTIONS(OPENSSL_API_BIND)
 #undef OPENSSL_API_BIND
     return true;

@@ -4,6 +4,7 @@
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static bool open_and_bind(dynlib *lib)
 {
@@ -59,4 +60,15 @@ void dynlib_require(dynlib *lib)
 void *dynlib_symbol(void *handle, const char *name)
 {
     return dlsym(handle, name);
+}
+
+bool dynlib_bind_slot(void *handle, const char *name, void *slot, const char **missing)
+{
+    void *sym = dlsym(handle, name);
+    if (!sym) {
+        *missing = name;
+        return false;
+    }
+    memcpy(slot, &sym, sizeof sym);
+    return true;
 }

@@ -50,6 +50,11 @@ bool dynlib_load(dynlib *lib, mlerr *err);
 void dynlib_require(dynlib *lib);
 /* dlsym, for bind functions. */
 void *dynlib_symbol(void *handle, const char *name);
+/* Looks name up and stores it in the function pointer at slot; false (with
+ * *missing = name) when the library lacks it.  The copy goes through void *:
+ * ISO C has no conversion from an object pointer to a function pointer, and
+ * POSIX guarantees dlsym's result survives this one. */
+bool dynlib_bind_slot(void *handle, const char *name, void *slot, const char **missing);
 
 static inline void dynlib_ensure(dynlib *lib)
 {
