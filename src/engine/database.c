@@ -675,8 +675,19 @@ bool db_exec(db_conn *c, const char *sql, duckdb_result *out, db_error *e)
 {
     check_owner_thread(c);
     sql_trace_statement(c->trace_id, sql);
+    struct timespec t0 = {0};
+    bool logged = log_statement_begin(sql);
+    if (logged)
+        clock_gettime(CLOCK_MONOTONIC, &t0);
     duckdb_result r;
-    if (duckdb_query(c->raw, sql, &r) == DuckDBError) {
+    duckdb_state state = duckdb_query(c->raw, sql, &r);
+    if (logged) {
+        struct timespec t1;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        log_statement_done(state != DuckDBError, (double)(t1.tv_sec - t0.tv_sec) +
+                                                     (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    }
+    if (state == DuckDBError) {
         const char *msg = duckdb_result_error(&r);
         duckdb_error_type type = duckdb_result_error_type(&r);
         free(e->message);

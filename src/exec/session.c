@@ -222,6 +222,8 @@ static runner_outcome run_item(void *ctx, uint32_t item, int worker)
     if (!s->o.quiet)
         log_info("%s", console_start_line(a, n, index, (int)s->w->n, color));
     log_file_msg(LOG_DEBUG, "Began running node %s", n->unique_id);
+    const char *outer_owner = log_statement_owner();
+    log_set_statement_owner(n->unique_id);
     /* the main statement is copied into the scratch arena for target/run/ */
     mat_exec_opts mo = s->o.mat;
     mo.keep_main = a;
@@ -330,6 +332,7 @@ static runner_outcome run_item(void *ctx, uint32_t item, int worker)
         write_run_sql(s, n, main_sql);
     if (!s->o.quiet)
         log_info("%s", console_result_line(a, r, index, (int)s->w->n, color));
+    log_set_statement_owner(outer_owner);
     log_file_msg(LOG_DEBUG, "Finished running node %s", n->unique_id);
     keep_result_strings(r, &s->worker_arenas[worker]);
     arena_free(&scratch);
@@ -484,6 +487,9 @@ bool exec_session_run(exec_session *s, arena *a, exec_report *out, mlerr *err)
     bool ok = s->r != NULL;
     if (!ok)
         mlerr_set(err, EXIT_SETUP, "internal error: the work plan is not a DAG");
+    /* dbt's name for the connection of the run's own statements */
+    const char *outer_owner = log_statement_owner();
+    log_set_statement_owner("master");
     if (ok)
         ok = create_schemas(s, err) && run_project_hooks(s, false, NULL, 0, err);
     if (ok) {
@@ -502,6 +508,7 @@ bool exec_session_run(exec_session *s, arena *a, exec_report *out, mlerr *err)
     out->results = copy_results(s, a, &out->n);
     if (ok && !interrupted)
         ok = run_project_hooks(s, true, out->results, out->n, err);
+    log_set_statement_owner(outer_owner);
     clock_gettime(CLOCK_MONOTONIC, &t1);
 
     out->elapsed = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

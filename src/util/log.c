@@ -119,6 +119,7 @@ typedef struct log_file {
 } log_file;
 
 static _Thread_local char thread_name[32];
+static _Thread_local const char *statement_owner;
 
 void log_set_thread_name(const char *name)
 {
@@ -389,6 +390,34 @@ void log_msg(log_level level, const char *fmt, ...)
     pthread_mutex_unlock(&log_lock);
     if (msg != buf)
         free(msg);
+}
+
+void log_set_statement_owner(const char *owner)
+{
+    statement_owner = owner;
+}
+
+const char *log_statement_owner(void)
+{
+    return statement_owner;
+}
+
+bool log_statement_begin(const char *sql)
+{
+    if (!statement_owner)
+        return false;
+    pthread_mutex_lock(&log_lock);
+    log_file *f = current_file();
+    bool wanted = f && f->o.level != LOG_NONE && f->o.level <= LOG_DEBUG;
+    pthread_mutex_unlock(&log_lock);
+    if (wanted)
+        log_file_msg(LOG_DEBUG, "On %s: %s", statement_owner, sql);
+    return wanted;
+}
+
+void log_statement_done(bool ok, double seconds)
+{
+    log_file_msg(LOG_DEBUG, "SQL status: %s in %.3f seconds", ok ? "OK" : "ERROR", seconds);
 }
 
 void log_file_msg(log_level level, const char *fmt, ...)

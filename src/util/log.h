@@ -81,6 +81,18 @@ bool log_invocation_id(char out[37]);
 /* The calling thread's name in log-file lines (dbt's "Thread-1 (worker)");
  * NULL restores the default, "MainThread". */
 void log_set_thread_name(const char *name);
+/* The node (its unique_id, or "master" for the run's own statements) whose
+ * SQL the calling thread runs; the string must live until the owner is
+ * set again.  NULL, the default, keeps the thread's statements out of the
+ * log file: a serve client's queries are its own business. */
+void log_set_statement_owner(const char *owner);
+const char *log_statement_owner(void);
+/* dbt's debug lines around each statement: "On <owner>: <sql>" before it
+ * runs (log_statement_begin returns whether it wrote one, i.e. the thread
+ * has an owner and the log file takes debug lines), then "SQL status: OK in
+ * 0.012 seconds" (or ERROR) after it. */
+bool log_statement_begin(const char *sql);
+void log_statement_done(bool ok, double seconds);
 /* tv's local wall-clock time as dbt's console prints it, "HH:MM:SS" (into
  * stamp); tv NULL means now, and then *now_out (if given) gets the time used. */
 void log_clock_stamp(const struct timeval *tv, struct timeval *now_out, char stamp[16]);

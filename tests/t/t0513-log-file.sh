@@ -29,6 +29,14 @@ check "the node lines, from dbt-named worker threads" \
   grep -qE '^[0-9:.]{15} \[info \] \[Thread-[12] \(\]: [0-9] of 4 OK loaded seed file main.people' $log
 check "debug lines are in the file by default" \
   grep -qE '\[debug\] \[Thread-[12] \(\]: Writing runtime SQL for node "model.shop.people_up"' $log
+check "each statement a node runs, under the node's name, as dbt logs them" \
+  grep -qE '\[debug\] \[Thread-[12] \(\]: On model\.shop\.people_up: create table "[^"]*"\."main"\."people_up__dbt_tmp" as' $log
+check "followed by its status and time" \
+  eval "grep -A1 -E ': On model\.shop\.people_up: (commit|alter table)' $log | grep -qE '\]: SQL status: OK in [0-9]+\.[0-9]{3} seconds$'"
+check "the run's own statements under dbt's 'master'" \
+  grep -qE '\[debug\] \[MainThread\]: On master: create schema if not exists' $log
+check "every statement line has a status line" \
+  test "$(grep -c ']: On [a-z]' $log)" = "$(grep -c ']: SQL status: ' $log)"
 check "the summary" grep -qF '[MainThread]: Done. PASS=4 WARN=0 ERROR=0 SKIP=0 TOTAL=4' $log
 check "and dbt's closing line" grep -qE '\[debug\] \[MainThread\]: Command `mallard build` succeeded at' $log
 id=$(sed -n 's/.*"invocation_id": *"\([0-9a-f-]*\)".*/\1/p' target/run_results.json | head -1)
@@ -44,6 +52,8 @@ check "no escape sequences in the file (even with --use-colors)" eval "! grep -q
 MAX_ID=1 run_mallard test
 check "a failing test exits 1" rc_is 1
 check "its failure is in the log" grep -qE '\[Thread-[12] \(\]: [0-9] of [0-9] FAIL 2 ids_in_range' $log
+check "with the test's query" \
+  eval "grep -A3 -E ']: On test\.shop\.ids_in_range: ' $log | grep -qF 'count(*) as failures'"
 check "and the command's failure" grep -qF 'Command `mallard test` failed at' $log
 
 for cmd in compile ls parse debug; do
@@ -107,6 +117,7 @@ check "the client's project gets logs/dbt.log" test "$(blocks $log)" = 1
 check "with the node lines" grep -qF 'OK created sql table model main.people_up' $log
 check "each node line once" test "$(grep -c 'OK created sql table model main.people_up' $log)" = 1
 check "and the worker thread names" grep -qE '\[Thread-[12] \(\]: ' $log
+check "and the statements the owner ran for it" grep -qE ']: On model\.shop\.people_up: create table' $log
 check "the routed build's run/ files are in the client's project" test -f target/run/shop/models/people_up.sql
 check "the owner's console did not get the client's lines" \
   eval "! grep -qs 'OK created sql table model main.people_up' '$SCRATCH/server.log'"
