@@ -120,7 +120,21 @@ for w in point:prepared point:simple agg:prepared insert:prepared; do
   tps_ml=$(run_pgbench "$M_SOCK" "$M_PORT" db "$name" "$mode")
   ratio=$(echo "$tps_pg $tps_ml" | awk '{ if ($1 > 0) printf "%.2f", $2 / $1; else print "n/a" }')
   printf '%-8s %-9s %12.1f %12.1f %8s\n' "$name" "$mode" "$tps_pg" "$tps_ml" "$ratio"
+  if [ "$w" = point:prepared ]; then point_pg=$tps_pg; fi
 done
+# The floor: the same prepared lookup on DuckDB's C API in CLIENTS threads of
+# one process, no server at all (direct_point.c), against the same
+# PostgreSQL figure.  Whatever a server adds, it cannot beat this.
+DIRECT_POINT=$(dirname "$MALLARD")/direct_point
+if [ -n "${point_pg:-}" ] && [ -x "$DIRECT_POINT" ]; then
+  tps_direct=$("$DIRECT_POINT" "$WORK/direct.duckdb" "$POINT_ROWS" "$CLIENTS" "$SECONDS_EACH" \
+                 ${DUCKDB_THREADS:+"$DUCKDB_THREADS"} | sed -n 's/^tps = //p')
+  ratio=$(echo "$point_pg ${tps_direct:-0}" | awk '{ if ($1 > 0) printf "%.2f", $2 / $1; else print "n/a" }')
+  printf '%-8s %-9s %12.1f %12.1f %8s   (DuckDB C API, %s threads, no server)\n' point prepared \
+    "$point_pg" "${tps_direct:-0}" "$ratio" "$CLIENTS"
+elif [ -n "${point_pg:-}" ]; then
+  echo "# (build direct_point beside $MALLARD for the DuckDB floor: ninja direct_point)"
+fi
 n_pg=$(pg -At -c "SELECT count(*) FROM inserts")
 n_ml=$(ml -At -c "SELECT count(*) FROM inserts")
 echo "# rows inserted: PostgreSQL $n_pg, Mallard $n_ml"
