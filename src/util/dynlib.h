@@ -21,7 +21,7 @@ typedef struct dynlib {
     const char *soname;  /* what dlopen is given, e.g. "libssl.so.3" */
     const char *package; /* the Debian package that installs it */
     const char *purpose; /* what needs it, for the error message */
-    /* Looks every symbol up with dynlib_symbol; false (naming the missing
+    /* Looks every symbol up (dynlib_bind_slot); false (naming the missing
      * one in *missing) when one is absent. */
     bool (*bind)(void *handle, const char **missing);
     /* filled in by dynlib_load: */
