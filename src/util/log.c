@@ -402,17 +402,23 @@ const char *log_statement_owner(void)
     return statement_owner;
 }
 
-bool log_statement_begin(const char *sql)
+/* Whether the current log file takes lines of level (file_line's filter),
+ * asked before formatting one. */
+static bool file_wants(log_level level)
 {
-    if (!statement_owner)
-        return false;
     pthread_mutex_lock(&log_lock);
     log_file *f = current_file();
-    bool wanted = f && f->o.level != LOG_NONE && f->o.level <= LOG_DEBUG;
+    bool wanted = f && f->o.level != LOG_NONE && level >= f->o.level;
     pthread_mutex_unlock(&log_lock);
-    if (wanted)
-        log_file_msg(LOG_DEBUG, "On %s: %s", statement_owner, sql);
     return wanted;
+}
+
+bool log_statement_begin(const char *sql)
+{
+    if (!statement_owner || !file_wants(LOG_DEBUG))
+        return false;
+    log_file_msg(LOG_DEBUG, "On %s: %s", statement_owner, sql);
+    return true;
 }
 
 void log_statement_done(bool ok, double seconds)
@@ -422,10 +428,7 @@ void log_statement_done(bool ok, double seconds)
 
 void log_file_msg(log_level level, const char *fmt, ...)
 {
-    pthread_mutex_lock(&log_lock);
-    bool wanted = current_file() != NULL;
-    pthread_mutex_unlock(&log_lock);
-    if (!wanted)
+    if (!file_wants(level))
         return;
     struct timeval tv;
     gettimeofday(&tv, NULL);
