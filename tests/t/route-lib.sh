@@ -26,3 +26,25 @@ YML
   printf "select * from {{ ref('people_up') }} where id > {{ env_var('MAX_ID', '100') }}\n" \
     >"$d/tests/ids_in_range.sql"
 }
+
+# The scheduler a test runs in the background is SCHED_PID.  stop_sched sends
+# it SIGTERM and keeps its exit status in SCHED_RC; a test calls it from its
+# EXIT trap (after stopping its own helpers, if it has any).
+SCHED_PID=
+stop_sched() {
+  if [ -n "$SCHED_PID" ]; then
+    kill -TERM "$SCHED_PID" 2>/dev/null
+    wait "$SCHED_PID" 2>/dev/null
+    SCHED_RC=$?
+    SCHED_PID=
+  fi
+}
+# wait_advertised DB: waits up to 60 s until DB.mallard names SCHED_PID as
+# the owner; false if it never does (the test's own check then says so).
+wait_advertised() {
+  for _ in $(seq 600); do
+    grep -qs "\"pid\": $SCHED_PID," "$1.mallard" && return 0
+    sleep 0.1
+  done
+  return 1
+}

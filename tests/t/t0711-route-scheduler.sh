@@ -20,15 +20,6 @@ start_date: $day
 dbt: {project_dir: ../dbt/shop}
 YML
 cd "$deploy"
-SCHED_PID=
-stop_sched() {
-  if [ -n "$SCHED_PID" ]; then
-    kill -TERM "$SCHED_PID" 2>/dev/null
-    wait "$SCHED_PID" 2>/dev/null
-    SCHED_RC=$?
-    SCHED_PID=
-  fi
-}
 trap stop_sched EXIT
 "$MALLARD" scheduler >"$SCRATCH/sched.log" 2>&1 &
 SCHED_PID=$!

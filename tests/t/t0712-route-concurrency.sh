@@ -44,15 +44,6 @@ make_route_project "$proj"
 sed -i "s|path: shop.duckdb|path: $db|" "$proj/profiles.yml"
 
 cd "$deploy"
-SCHED_PID=
-stop_sched() {
-  if [ -n "$SCHED_PID" ]; then
-    kill -TERM "$SCHED_PID" 2>/dev/null
-    wait "$SCHED_PID" 2>/dev/null
-    SCHED_RC=$?
-    SCHED_PID=
-  fi
-}
 trap stop_sched EXIT
 "$MALLARD" scheduler --serve --database "$db" --listen 127.0.0.1:0 --socket-dir "$SOCK_DIR" \
   --trust-local >"$SCRATCH/sched.log" 2>&1 &

@@ -54,23 +54,14 @@ make_route_project "$client"
 sed -i "s|path: shop.duckdb|path: $db|" "$client/profiles.yml"
 
 cd "$deploy"
-SCHED_PID=
-stop_sched() {
+stop_all() {
   [ -n "$holder_pid" ] && kill "$holder_pid" 2>/dev/null
-  if [ -n "$SCHED_PID" ]; then
-    kill -TERM "$SCHED_PID" 2>/dev/null
-    wait "$SCHED_PID" 2>/dev/null
-    SCHED_RC=$?
-    SCHED_PID=
-  fi
+  stop_sched
 }
-trap stop_sched EXIT
+trap stop_all EXIT
 "$MALLARD" scheduler >"$SCRATCH/sched.log" 2>&1 &
 SCHED_PID=$!
-for _ in $(seq 600); do
-  grep -qs "\"pid\": $SCHED_PID," "$db.mallard" && break
-  sleep 0.1
-done
+wait_advertised "$db"
 check "the scheduler advertises its DAG's database before any task ran" \
   eval "grep -q '\"pid\": $SCHED_PID,' '$db.mallard' || { cat '$SCRATCH/sched.log'; false; }"
 check "with its job socket" grep -q '"job_socket"' "$db.mallard"
@@ -100,10 +91,7 @@ check "the held file is not advertised by the scheduler yet" \
 kill "$holder_pid"
 wait "$holder_pid" 2>/dev/null
 holder_pid=
-for _ in $(seq 600); do
-  grep -qs "\"pid\": $SCHED_PID," "$held.mallard" && break
-  sleep 0.1
-done
+wait_advertised "$held"
 check "once the holder lets go, the scheduler opens and advertises the file" \
   eval "grep -qs '\"pid\": $SCHED_PID,' '$held.mallard' || { cat '$SCRATCH/sched.log'; false; }"
 check "and says so" grep -q "Holding database $held for DAG held" "$SCRATCH/sched.log"
@@ -116,10 +104,7 @@ printf 'late:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n      pa
   >"$deploy/dbt/late/profiles.yml"
 printf 'dag_id: late\nschedule: "@daily"\nstart_date: 2099-01-01\ndbt: {project_dir: ../dbt/late}\n' \
   >"$deploy/dags/late.yml"
-for _ in $(seq 600); do
-  grep -qs "\"pid\": $SCHED_PID," "$late.mallard" && break
-  sleep 0.1
-done
+wait_advertised "$late"
 check "a DAG added later gets its database opened and advertised" \
   eval "grep -qs '\"pid\": $SCHED_PID,' '$late.mallard' || { cat '$SCRATCH/sched.log'; false; }"
 

@@ -38,24 +38,18 @@ for c in a b c d; do
 done
 
 cd "$deploy"
-SCHED_PID=
 GATE_PID=
 stop_all() {
   [ -n "$GATE_PID" ] && kill "$GATE_PID" 2>/dev/null
   # a job still reading a pipe (the test failed) gets end of file, so the
   # owner can cancel it: a read blocked in open() does not see a cancel
   for p in "$SCRATCH"/*.pipe; do exec 3<>"$p"; exec 3>&-; done
-  if [ -n "$SCHED_PID" ]; then
-    kill -TERM "$SCHED_PID" 2>/dev/null
-    wait "$SCHED_PID" 2>/dev/null
-    SCHED_RC=$?
-    SCHED_PID=
-  fi
+  stop_sched
 }
 trap stop_all EXIT
 "$MALLARD" scheduler --routed-jobs 3 >"$SCRATCH/sched.log" 2>&1 &
 SCHED_PID=$!
-for _ in $(seq 600); do grep -qs "\"pid\": $SCHED_PID," "$db.mallard" && break; sleep 0.1; done
+wait_advertised "$db"
 check "the scheduler owns the file from start-up" \
   eval "grep -qs '\"pid\": $SCHED_PID,' '$db.mallard' || { cat '$SCRATCH/sched.log'; false; }"
 
